@@ -1,0 +1,294 @@
+"""The ``login-doctor`` command line: parse, choose TUI or headless, exit with a code.
+
+No check logic lives here. Commands (design §3.1)::
+
+    login-doctor [URL] [options]        diagnose (TUI on a terminal, else headless)
+    login-doctor checks                 list checks and where they come from
+    login-doctor url ADDRESS...|-       judge addresses offline
+    login-doctor render REPORT.json     re-render a saved report
+    login-doctor demo [SCENARIO]        diagnose the local lab (no network needed)
+
+Every error the person can cause is one line on stderr and exit code 2; a bug
+is one line too (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from diagnose import __version__
+from diagnose.environment import Environment, ExitStatus
+from diagnose.settings import (
+    DEFAULT_RUN_TIMEOUT,
+    Settings,
+    UsageError,
+    parse_endpoint,
+    parse_pin,
+)
+
+PROG = "login-doctor"
+
+SUBCOMMANDS: dict[str, str] = {
+    "checks": "diagnose.commands.checks:main",
+    "url": "diagnose.commands.url:main",
+    "render": "diagnose.commands.render:main",
+    "summarize": "diagnose.commands.summarize:main",
+    "demo": "diagnose.lab.demo:main",
+}
+"""Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Find out why signing in to a web app fails: address, connection, "
+        "certificate, clock, redirects and cookies.",
+        epilog="Other commands: checks, url, render, summarize, demo (login-doctor COMMAND --help). "
+        "Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 inconclusive, 130 interrupted.",
+    )
+    p.add_argument("url", nargs="?", help="the sign-in address (default: the profile's sign-in URL)")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    p.add_argument("--profile", default="atera", metavar="NAME|FILE", help="vendor profile (default: atera)")
+    p.add_argument("--headless", action="store_true",
+                   help="no TUI; progress on stderr (the default when stdout is not a terminal)")
+    p.add_argument("--format", choices=None, metavar="FORMAT",
+                   help="report format on stdout: json, markdown, text (default: text on a terminal, json otherwise)")
+    p.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
+                   help="also write the report to FILE; the format comes from the extension; repeatable")
+    p.add_argument("--only", action="append", default=[], metavar="ID[,ID]", help="run only these checks")
+    p.add_argument("--skip", action="append", default=[], metavar="ID[,ID]", help="leave these checks out")
+    p.add_argument("--timeout", type=str, default=None, metavar="SECONDS",
+                   help=f"deadline for the whole run (default: {DEFAULT_RUN_TIMEOUT:g})")
+    p.add_argument("--resolve", action="append", default=[], metavar="HOST:PORT:ADDRESS",
+                   help="connect to ADDRESS for HOST:PORT instead of looking it up (as curl --resolve); repeatable")
+    p.add_argument("--ca-file", action="append", default=[], metavar="PEM",
+                   help="extra trusted CA certificates (a private or lab CA); repeatable")
+    p.add_argument("--dns-server", action="append", default=[], metavar="ADDRESS[:PORT]",
+                   help="DNS server to compare with the system resolver; repeatable")
+    p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
+                   help="time server to measure the clock against; repeatable")
+    p.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
+    p.add_argument("--no-plugins", action="store_true", help="do not load third-party checks")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    return p
+
+
+def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    env = env or Environment()
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        return main(args, env)
+    except UsageError as exc:
+        env.stderr.write(f"{PROG}: error: {exc}\n")
+        return ExitStatus.USAGE
+    except KeyboardInterrupt:
+        env.stderr.write(f"{PROG}: interrupted\n")
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        return ExitStatus.OK
+    except Exception as exc:
+        if debug:
+            raise
+        env.stderr.write(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)\n"
+        )
+        return ExitStatus.INCONCLUSIVE
+
+
+def main(args: list[str], env: Environment) -> int:
+    if args and args[0] in SUBCOMMANDS:
+        return _subcommand(args[0])(args[1:], env)
+    ns = build_parser().parse_args(args)
+    return diagnose_command(ns, env)
+
+
+def _subcommand(name: str) -> Callable[[list[str], Environment], int]:
+    from importlib import import_module
+
+    module, _, func = SUBCOMMANDS[name].partition(":")
+    try:
+        fn: Callable[[list[str], Environment], int] = getattr(import_module(module), func)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            raise UsageError(f"the {name!r} command is not available in this build") from None
+        raise
+    return fn
+
+
+def split_ids(values: Sequence[str]) -> list[str]:
+    """``--only a,b --only c`` → ``[a, b, c]``."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def settings_from(ns: argparse.Namespace) -> Settings:
+    """Validate the network options into :class:`Settings` (raises :class:`UsageError`)."""
+    timeout = DEFAULT_RUN_TIMEOUT
+    if ns.timeout is not None:
+        try:
+            timeout = float(ns.timeout)
+        except ValueError:
+            raise UsageError(f"--timeout {ns.timeout!r}: expected a number of seconds") from None
+        if not 0 < timeout <= 3600:
+            raise UsageError("--timeout must be more than 0 and at most 3600 seconds")
+    ca_files = tuple(_ca_file(path) for path in ns.ca_file)
+    return Settings(
+        pins=tuple(parse_pin(p) for p in ns.resolve),
+        ca_files=ca_files,
+        dns_servers=tuple(parse_endpoint(s, default_port=53, option="--dns-server") for s in ns.dns_server),
+        ntp_servers=tuple(parse_endpoint(s, default_port=123, option="--ntp-server") for s in ns.ntp_server),
+        timeout=timeout,
+    )
+
+
+def _ca_file(text: str) -> Path:
+    import ssl
+
+    path = Path(text)
+    if not path.is_file():
+        raise UsageError(f"--ca-file {text}: no such file")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        raise UsageError(f"--ca-file {text}: not a PEM file with CA certificates") from None
+    return path
+
+
+def output_targets(outputs: Sequence[str]) -> list[tuple[Path, str]]:
+    """Check every ``-o`` path before the run: known extension, writable directory."""
+    from reports.render import EXTENSIONS, format_for_path
+
+    targets = []
+    for text in outputs:
+        path = Path(text)
+        fmt = format_for_path(path)
+        if fmt is None:
+            raise UsageError(
+                f"-o {text}: cannot tell the format from the extension (use one of {', '.join(sorted(EXTENSIONS))})"
+            )
+        check_writable(path)
+        targets.append((path, fmt))
+    return targets
+
+
+def check_writable(path: Path) -> None:
+    """Raise :class:`UsageError` unless a file can be created at ``path``."""
+    import os
+
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"cannot write report to {path}: it is a directory")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write report to {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write report to {path}: permission denied")
+
+
+def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
+    from diagnose.profiles import load_profile
+    from diagnose.registry import discover
+    from diagnose.session import Diagnosis, make_target
+
+    settings = settings_from(ns)
+    profile = load_profile(ns.profile)
+    target = make_target(ns.url, profile)
+    outputs = output_targets(ns.output)
+    fmt = ns.format
+    from reports.render import FORMATS
+
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks)
+    plan = registry.plan(split_ids(ns.only), split_ids(ns.skip))
+    net = env.net_factory(settings) if env.net_factory else None
+    diagnosis = Diagnosis(
+        target=target,
+        profile=profile,
+        plan=plan,
+        settings=settings,
+        net=net,
+        warnings=registry.warnings,
+        note=ns.note,
+        **({"clock": env.clock} if env.clock is not None else {}),
+    )
+
+    headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
+    if not headless:
+        tui = _load_tui()
+        if tui is not None:
+            return int(tui(diagnosis, outputs, env))
+
+    progress = None if ns.quiet else _progress_printer(env)
+    report = asyncio.run(diagnosis.run(progress))
+    return finish(report, fmt or ("text" if env.stdout_isatty else "json"), outputs, env)
+
+
+def _load_tui() -> Callable[..., int] | None:
+    """The TUI entry point, imported only now (the headless path never loads textual)."""
+    try:
+        from diagnose.tui.app import run_tui
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("diagnose.tui"):
+            return None
+        raise
+    return run_tui
+
+
+def finish(report: Any, fmt: str | None, outputs: Sequence[tuple[Path, str]], env: Environment) -> int:
+    """Write the report files and stdout; return the exit code the report implies."""
+    from diagnose.model import report_to_json
+    from diagnose.writer import write_atomic
+    from reports.render import render
+
+    data = report_to_json(report)
+    for path, file_fmt in outputs:
+        write_atomic(path, render(data, file_fmt))
+        env.stderr.write(f"{PROG}: report written to {path}\n")
+    if fmt is not None:
+        env.stdout.write(render(data, fmt, color=env.color))
+        env.stdout.flush()
+    return int(exit_status(report))
+
+
+def exit_status(report: Any) -> ExitStatus:
+    from diagnose.model import Status
+
+    if report.interrupted:
+        return ExitStatus.INTERRUPTED
+    if any(c.status is Status.FAIL for c in report.checks):
+        return ExitStatus.FAILED
+    if report.status is Status.ERROR or any(c.status is Status.ERROR for c in report.checks):
+        return ExitStatus.INCONCLUSIVE
+    return ExitStatus.OK
+
+
+def _progress_printer(env: Environment) -> Callable[[Any], None]:
+    from diagnose.events import CheckFinished, CheckStarted, RunStarted
+
+    def show(event: Any) -> None:
+        if isinstance(event, RunStarted):
+            env.stderr.write(f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)\n")
+        elif isinstance(event, CheckStarted):
+            pass
+        elif isinstance(event, CheckFinished):
+            r = event.result
+            env.stderr.write(
+                f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}\n"
+            )
+        env.stderr.flush()
+
+    return show

@@ -1,0 +1,78 @@
+"""The command line's surroundings (streams, TTY-ness, overrides), injectable for tests.
+
+Modelled on httpie's ``Environment``: the CLI reads and writes only through
+this object, so a test runs the real CLI in-process with captured streams and
+with the lab's network in place of the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum, unique
+from importlib.metadata import EntryPoint
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from diagnose.check import Clock
+    from diagnose.net import Net
+    from diagnose.settings import Settings
+
+
+@unique
+class ExitStatus(IntEnum):
+    """Exit codes (design §3.1); scripts and RMM agents branch on them."""
+
+    OK = 0
+    """No check failed."""
+    FAILED = 1
+    """At least one check failed (or, for ``url``, an address is not official)."""
+    USAGE = 2
+    """Bad input: usage, an address that does not parse, an unwritable output, …"""
+    INCONCLUSIVE = 3
+    """No failure, but a check errored or the deadline cut it off."""
+    INTERRUPTED = 130
+    """Ctrl-C."""
+
+
+@dataclass
+class Environment:
+    """Streams and overrides the CLI runs with.
+
+    All attributes can be replaced, which the test suite and the lab's demo do.
+    ``net_factory`` builds the :class:`~diagnose.net.Net` from the parsed
+    settings (the lab swaps in its DNS server as the system resolver).
+    """
+
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdin_isatty: bool | None = None
+    stdout_isatty: bool | None = None
+    stderr_isatty: bool | None = None
+    net_factory: Callable[[Settings], Net] | None = None
+    clock: Clock | None = None
+    extra_checks: tuple[EntryPoint, ...] = ()
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def __post_init__(self) -> None:
+        if self.stdin_isatty is None:
+            self.stdin_isatty = _isatty(self.stdin)
+        if self.stdout_isatty is None:
+            self.stdout_isatty = _isatty(self.stdout)
+        if self.stderr_isatty is None:
+            self.stderr_isatty = _isatty(self.stderr)
+
+    @property
+    def color(self) -> bool:
+        """Colour on stdout: only on a TTY, and never with ``NO_COLOR`` set."""
+        return bool(self.stdout_isatty) and not self.environ.get("NO_COLOR")
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False

@@ -1,0 +1,48 @@
+"""Progress events the runner emits while a diagnosis runs.
+
+Front ends subscribe with a plain callback: the headless CLI prints a line on
+stderr, the TUI turns each event into a Textual message. The engine never knows
+which; these types hold no UI objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diagnose.model import CheckResult, Report, Target
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    """The plan is fixed and checks are about to start."""
+
+    target: Target
+    check_ids: tuple[str, ...]
+    titles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStarted:
+    """A check began running (its dependencies are done)."""
+
+    check_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFinished:
+    """A check produced its result (including skip, error and timeout)."""
+
+    result: CheckResult
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The report is complete."""
+
+    report: Report
+
+
+Event = RunStarted | CheckStarted | CheckFinished | RunFinished

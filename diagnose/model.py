@@ -1,0 +1,312 @@
+"""The result model: what a diagnosis produces, as typed, frozen values.
+
+Everything a front end shows and every report format is derived from these
+objects (and their JSON form, :func:`report_to_json`). They are frozen so a
+result cannot change after a check returned it; a renderer or the TUI can hold
+on to them without copying.
+
+Vocabulary (design §3.2):
+
+* :class:`Status` of a check or checklist item: ``pass``, ``warn`` (works, but
+  something is off), ``fail``, ``skip`` (not applicable, or a dependency did not
+  pass), ``error`` (could not decide: timeout, crash) and ``manual`` (the person
+  must look). A skipped or errored check is never shown as passed.
+* :class:`Severity` of a finding: ``critical`` … ``info``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+SCHEMA_VERSION = 1
+
+JSONValue: TypeAlias = (
+    str | int | float | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
+)
+JSONObject: TypeAlias = dict[str, JSONValue]
+
+
+class Status(StrEnum):
+    """Outcome of a check or of a checklist item."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+    MANUAL = "manual"
+
+    @property
+    def rank(self) -> int:
+        """Order used for worst-of aggregation: fail > error > warn > pass > skip."""
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {
+    Status.SKIP: 0,
+    Status.MANUAL: 0,
+    Status.PASS: 1,
+    Status.WARN: 2,
+    Status.ERROR: 3,
+    Status.FAIL: 4,
+}
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """Worst-of aggregation (design §3.4): fail > error > warn > pass; all skipped → skip.
+
+    ``manual`` never comes out of aggregation: a manual checklist item is decided
+    by the person, not by checks.
+    """
+    decided = [s for s in statuses if s not in (Status.SKIP, Status.MANUAL)]
+    if not decided:
+        return Status.SKIP
+    return max(decided, key=lambda s: s.rank)
+
+
+class Severity(StrEnum):
+    """How much a finding matters to the person trying to sign in."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check found, with a stable code.
+
+    Attributes:
+        code: ``<check>.<snake_case>``, stable across versions; listed in the
+            catalogue with its message and remediation.
+        severity: how much it matters.
+        message: plain words for the person in front of the screen.
+        remediation: what to do about it.
+        evidence: machine-readable facts behind the message, already redacted
+            when captured (see :mod:`diagnose.redact`).
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    remediation: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The normalised result of one check in one run."""
+
+    id: str
+    title: str
+    status: Status
+    summary: str
+    duration_ms: int
+    details: Mapping[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    source: str = "built-in"
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItemResult:
+    """One item of the safe sign-in checklist, decided from check results."""
+
+    id: str
+    title: str
+    status: Status
+    checks: tuple[str, ...]
+    advice: str
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the person asked to diagnose.
+
+    ``input`` is exactly what was typed or pasted; ``url`` is what it was taken
+    to mean (scheme added when missing) and ``host`` the host in it.
+    """
+
+    input: str
+    url: str
+    host: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole diagnosis: the canonical object every format is rendered from."""
+
+    tool_version: str
+    profile: str
+    target: Target
+    started_at: str
+    duration_ms: int
+    status: Status
+    checks: tuple[CheckResult, ...]
+    checklist: tuple[ChecklistItemResult, ...]
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    interrupted: bool = False
+    report_id: str = ""
+    note: str = ""
+    redactions: tuple[str, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def check(self, check_id: str) -> CheckResult | None:
+        """The result of ``check_id``, or None when it was not part of the run."""
+        return next((c for c in self.checks if c.id == check_id), None)
+
+
+def overall_status(checks: Iterable[CheckResult]) -> Status:
+    """The report's status: ``fail`` beats ``error`` beats ``warn`` beats ``pass``.
+
+    A run in which nothing was decided (every check skipped) is ``error``: it
+    must never read as a pass.
+    """
+    statuses = [c.status for c in checks]
+    worst = worst_status(statuses)
+    if worst is Status.SKIP:
+        return Status.ERROR
+    return worst
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _finding_to_json(f: Finding) -> JSONObject:
+    return {
+        "code": f.code,
+        "severity": f.severity.value,
+        "message": f.message,
+        "remediation": f.remediation,
+        "evidence": _plain(f.evidence),
+    }
+
+
+def _check_to_json(c: CheckResult) -> JSONObject:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "status": c.status.value,
+        "summary": c.summary,
+        "duration_ms": c.duration_ms,
+        "source": c.source,
+        "version": c.version,
+        "details": _plain(c.details),
+        "findings": [_finding_to_json(f) for f in c.findings],
+    }
+
+
+def _item_to_json(i: ChecklistItemResult) -> JSONObject:
+    return {
+        "id": i.id,
+        "title": i.title,
+        "status": i.status.value,
+        "checks": list(i.checks),
+        "advice": i.advice,
+        "steps": list(i.steps),
+    }
+
+
+def report_to_json(report: Report) -> JSONObject:
+    """The canonical JSON object of a report (design §3.2)."""
+    return {
+        "schema_version": report.schema_version,
+        "tool": {"name": "login-doctor", "version": report.tool_version},
+        "report_id": report.report_id,
+        "profile": report.profile,
+        "target": {
+            "input": report.target.input,
+            "url": report.target.url,
+            "host": report.target.host,
+        },
+        "started_at": report.started_at,
+        "duration_ms": report.duration_ms,
+        "status": report.status.value,
+        "interrupted": report.interrupted,
+        "note": report.note,
+        "checks": [_check_to_json(c) for c in report.checks],
+        "checklist": [_item_to_json(i) for i in report.checklist],
+        "environment": _plain(report.environment),
+        "warnings": list(report.warnings),
+        "redactions": list(report.redactions),
+    }
+
+
+def report_from_json(data: Mapping[str, Any]) -> Report:
+    """Rebuild a :class:`Report` from its JSON object (for ``render`` and ``summarize``).
+
+    The caller validates ``data`` against the schema first; this function
+    trusts the shape and raises ``KeyError``/``ValueError`` otherwise.
+    """
+    target = data["target"]
+    return Report(
+        schema_version=int(data["schema_version"]),
+        tool_version=str(data["tool"]["version"]),
+        report_id=str(data.get("report_id", "")),
+        profile=str(data["profile"]),
+        target=Target(str(target["input"]), str(target["url"]), str(target["host"])),
+        started_at=str(data["started_at"]),
+        duration_ms=int(data["duration_ms"]),
+        status=Status(data["status"]),
+        interrupted=bool(data.get("interrupted", False)),
+        note=str(data.get("note", "")),
+        checks=tuple(
+            CheckResult(
+                id=str(c["id"]),
+                title=str(c["title"]),
+                status=Status(c["status"]),
+                summary=str(c["summary"]),
+                duration_ms=int(c["duration_ms"]),
+                source=str(c.get("source", "built-in")),
+                version=str(c.get("version", "")),
+                details=dict(c.get("details", {})),
+                findings=tuple(
+                    Finding(
+                        code=str(f["code"]),
+                        severity=Severity(f["severity"]),
+                        message=str(f["message"]),
+                        remediation=str(f["remediation"]),
+                        evidence=dict(f.get("evidence", {})),
+                    )
+                    for f in c.get("findings", [])
+                ),
+            )
+            for c in data["checks"]
+        ),
+        checklist=tuple(
+            ChecklistItemResult(
+                id=str(i["id"]),
+                title=str(i["title"]),
+                status=Status(i["status"]),
+                checks=tuple(str(x) for x in i["checks"]),
+                advice=str(i["advice"]),
+                steps=tuple(str(x) for x in i.get("steps", [])),
+            )
+            for i in data["checklist"]
+        ),
+        environment=dict(data.get("environment", {})),
+        warnings=tuple(str(w) for w in data.get("warnings", [])),
+        redactions=tuple(str(r) for r in data.get("redactions", [])),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Turn mappings, tuples, enums and sets into JSON-ready values, recursively."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

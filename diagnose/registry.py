@@ -1,0 +1,210 @@
+"""Which checks exist, where they come from, and in what order they may run.
+
+Built-in and third-party checks load through one mechanism: an
+:class:`importlib.metadata.EntryPoint` in the group ``login_doctor.checks``,
+loaded and validated by :func:`_load`. Third-party ones are found in installed
+distributions' metadata; the built-ins are the same kind of entry point listed
+in :data:`BUILTIN_CHECKS`, so a source checkout runs without being installed and
+``--no-plugins`` never scans site-packages.
+
+A plugin that fails to import, is not a :class:`~diagnose.check.Check`
+subclass, has bad metadata, reuses a taken id or takes part in a dependency
+cycle is left out with a warning that ends up in the report: a broken plugin
+never breaks a run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+
+from diagnose.check import Check
+from diagnose.settings import UsageError
+
+GROUP = "login_doctor.checks"
+"""The entry-point group third-party checks register under."""
+
+NO_PLUGINS_ENV = "LOGIN_DOCTOR_NO_PLUGINS"
+"""Set to a non-empty value to disable plugin autoloading (like ``--no-plugins``)."""
+
+BUILTIN_CHECKS: tuple[EntryPoint, ...] = tuple(
+    EntryPoint(name=name, value=value, group=GROUP)
+    for name, value in (
+        ("url", "checks.url:UrlCheck"),
+        ("connectivity", "checks.connectivity:ConnectivityCheck"),
+        ("certificate", "checks.certificate:CertificateCheck"),
+        ("clock", "checks.clock:ClockCheck"),
+        ("redirects", "checks.redirects:RedirectsCheck"),
+    )
+)
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """A loaded check class and where it came from."""
+
+    cls: type[Check]
+    source: str
+    """``built-in``, or ``plugin <distribution> <version>``."""
+
+    @property
+    def id(self) -> str:
+        return self.cls.id
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Every usable check, by id, plus warnings about the ones left out."""
+
+    checks: dict[str, CheckInfo]
+    warnings: tuple[str, ...] = ()
+
+    def plan(self, only: Sequence[str] = (), skip: Sequence[str] = ()) -> Plan:
+        """Choose checks for a run and order them so dependencies come first.
+
+        ``only`` adds the hard dependencies of the checks it names (the
+        ``certificate`` check cannot run without ``connectivity``); ``skip``
+        wins over both. Unknown ids are a :class:`UsageError`.
+        """
+        for check_id in (*only, *skip):
+            if check_id not in self.checks:
+                raise UsageError(
+                    f"unknown check {check_id!r} (available: {', '.join(sorted(self.checks))})"
+                )
+        chosen: set[str] = set(only) if only else set(self.checks)
+        pending = list(chosen)
+        while pending:
+            for dep in self.checks[pending.pop()].cls.requires:
+                if dep in self.checks and dep not in chosen:
+                    chosen.add(dep)
+                    pending.append(dep)
+        chosen -= set(skip)
+        ordered = [info for info in _topological(self.checks.values()) if info.id in chosen]
+        return Plan(tuple(ordered), skipped_by_request=tuple(sorted(set(skip))))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The checks of one run, dependencies before dependants."""
+
+    checks: tuple[CheckInfo, ...]
+    skipped_by_request: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(info.id for info in self.checks)
+
+
+def discover(*, plugins: bool = True, extra: Iterable[EntryPoint] = ()) -> Registry:
+    """Load built-in checks and, unless disabled, every installed plugin.
+
+    ``extra`` entry points are treated as plugins (tests use it to load a
+    check from the test suite without installing a distribution).
+    """
+    warnings: list[str] = []
+    checks: dict[str, CheckInfo] = {}
+    for ep in BUILTIN_CHECKS:
+        _add(checks, warnings, ep, "built-in")
+    if plugins and not os.environ.get(NO_PLUGINS_ENV):
+        for ep in entry_points(group=GROUP):
+            dist = ep.dist
+            if dist is not None and dist.name.lower().replace("_", "-") == "login-doctor":
+                continue
+            source = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
+            _add(checks, warnings, ep, source)
+    for ep in extra:
+        _add(checks, warnings, ep, f"plugin {ep.value}")
+    _drop_broken_dependencies(checks, warnings)
+    return Registry(checks, tuple(warnings))
+
+
+def _add(checks: dict[str, CheckInfo], warnings: list[str], ep: EntryPoint, source: str) -> None:
+    try:
+        cls = ep.load()
+    except ModuleNotFoundError as exc:
+        if source == "built-in" and exc.name is not None and exc.name.startswith("checks."):
+            return  # a built-in that this build does not ship
+        warnings.append(f"check {ep.name!r} ({source}) could not be loaded: {exc}")
+        return
+    except Exception as exc:  # a plugin may fail in any way at import time
+        warnings.append(f"check {ep.name!r} ({source}) could not be loaded: {type(exc).__name__}: {exc}")
+        return
+    problem = _metadata_problem(cls)
+    if problem:
+        warnings.append(f"check {ep.name!r} ({source}) was left out: {problem}")
+        return
+    if cls.id in checks:
+        warnings.append(
+            f"check {cls.id!r} ({source}) was left out: the id is already taken by "
+            f"{checks[cls.id].source}"
+        )
+        return
+    checks[cls.id] = CheckInfo(cls, source)
+
+
+def _metadata_problem(cls: object) -> str | None:
+    if not (isinstance(cls, type) and issubclass(cls, Check)):
+        return "it is not a subclass of diagnose.check.Check"
+    if getattr(cls, "__abstractmethods__", None):
+        return "it does not implement run()"
+    check_id = getattr(cls, "id", None)
+    if not isinstance(check_id, str) or not _ID.match(check_id):
+        return "its id must be lower-case letters, digits and underscores"
+    for attr in ("title", "failure_title", "description"):
+        value = getattr(cls, attr, None)
+        if not isinstance(value, str) or not value.strip():
+            return f"it has no {attr}"
+    if not isinstance(cls.timeout, (int, float)) or not 0 < cls.timeout <= 600:
+        return "its timeout must be between 0 and 600 seconds"
+    for code in cls.findings:
+        if not code.startswith(check_id + "."):
+            return f"finding code {code!r} must start with {check_id + '.'!r}"
+    return None
+
+
+def _drop_broken_dependencies(checks: dict[str, CheckInfo], warnings: list[str]) -> None:
+    """Leave out checks whose hard dependencies are missing or cyclic (repeat to a fixed point)."""
+    changed = True
+    while changed:
+        changed = False
+        for info in list(checks.values()):
+            missing = [d for d in info.cls.requires if d not in checks]
+            if missing:
+                warnings.append(
+                    f"check {info.id!r} ({info.source}) was left out: it requires "
+                    f"{', '.join(missing)}, which is not available"
+                )
+                del checks[info.id]
+                changed = True
+    ordered = {i.id for i in _topological(checks.values())}
+    for check_id in sorted(set(checks) - ordered):
+        warnings.append(f"check {check_id!r} ({checks[check_id].source}) was left out: dependency cycle")
+        del checks[check_id]
+
+
+def _topological(infos: Iterable[CheckInfo]) -> list[CheckInfo]:
+    """Kahn's algorithm over ``requires`` and ``optional``; stable by registration order.
+
+    Checks caught in a cycle are not returned.
+    """
+    by_id = {i.id: i for i in infos}
+    deps = {
+        i.id: {d for d in (*i.cls.requires, *i.cls.optional) if d in by_id and d != i.id}
+        for i in by_id.values()
+    }
+    ordered: list[CheckInfo] = []
+    placed: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        for check_id, info in by_id.items():
+            if check_id not in placed and deps[check_id] <= placed:
+                ordered.append(info)
+                placed.add(check_id)
+                progress = True
+    return ordered

@@ -1,0 +1,196 @@
+"""The async scheduler: runs a plan's checks as a dependency graph.
+
+* Every check starts as soon as the checks it declared (``requires`` and
+  ``optional``) have finished, so independent checks run concurrently and a
+  run lasts as long as its slowest chain, not the sum.
+* A check whose hard dependency did not pass or warn is skipped, and its
+  summary says which dependency and why.
+* Each check runs under its own timeout; an exception is ``error`` for that
+  check only (sslyze's rule: a crashed check is never a failure of the run).
+* One deadline covers the run: at the deadline everything still running is
+  cancelled and reported as ``error`` ("cut off"), and the results that did
+  finish are returned all the same.
+* If the run itself is cancelled (Ctrl-C), the results so far are returned
+  with :attr:`RunOutcome.interrupted` set, so the caller can still write them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from diagnose.check import Check, CheckContext, check_result_from
+from diagnose.events import CheckFinished, CheckStarted, Event
+from diagnose.model import CheckResult, Status
+from diagnose.redact import redact_text
+from diagnose.registry import CheckInfo, Plan
+
+EventSink = Callable[[Event], None]
+
+PASSING = (Status.PASS, Status.WARN)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """Results in plan order, whether the deadline cut the run, and whether it was interrupted."""
+
+    results: tuple[CheckResult, ...]
+    deadline_hit: bool
+    interrupted: bool
+
+
+ContextFactory = Callable[[Mapping[str, CheckResult]], CheckContext]
+"""Builds the :class:`CheckContext` of a check from its dependencies' results."""
+
+
+async def run_plan(
+    plan: Plan,
+    make_context: ContextFactory,
+    *,
+    deadline: float,
+    on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> RunOutcome:
+    """Run every check of ``plan`` and return their results in plan order.
+
+    ``deadline`` is a time on the ``monotonic`` clock by which the run ends.
+    """
+    emit = on_event or (lambda event: None)
+    total = len(plan.checks)
+    results: dict[str, CheckResult] = {}
+    finished: dict[str, asyncio.Event] = {info.id: asyncio.Event() for info in plan.checks}
+    started: dict[str, float] = {}
+
+    def record(result: CheckResult) -> None:
+        results[result.id] = result
+        finished[result.id].set()
+        emit(CheckFinished(result, len(results), total))
+
+    async def one(info: CheckInfo) -> None:
+        cls = info.cls
+        deps = [d for d in (*cls.requires, *cls.optional) if d in finished]
+        for dep in deps:
+            await finished[dep].wait()
+        blocked = _blocking_dependency(cls, results, plan)
+        if blocked is not None:
+            record(_synthetic(info, Status.SKIP, blocked, 0))
+            return
+        emit(CheckStarted(cls.id, cls.title))
+        begin = monotonic()
+        started[cls.id] = begin
+        ctx = make_context({d: results[d] for d in deps if d in results})
+        try:
+            async with asyncio.timeout(cls.timeout):
+                outcome = await cls().run(ctx)
+            result = check_result_from(cls, outcome, _ms(monotonic() - begin), info.source)
+        except TimeoutError:
+            result = _synthetic(
+                info,
+                Status.ERROR,
+                f"The check did not finish within its {cls.timeout:g} s limit, so it could not decide.",
+                _ms(monotonic() - begin),
+                {"error": "timeout", "timeout_s": cls.timeout},
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in a check is an error for that check only
+            result = _synthetic(
+                info,
+                Status.ERROR,
+                f"The check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
+                _ms(monotonic() - begin),
+                {
+                    "error": "exception",
+                    "exception": type(exc).__name__,
+                    "message": redact_text(str(exc))[:500],
+                    "trace": redact_text(
+                        "".join(traceback.format_exception(exc, limit=-4))
+                    )[-2000:],
+                },
+            )
+        record(result)
+
+    tasks = {info.id: asyncio.create_task(one(info), name=f"check:{info.id}") for info in plan.checks}
+    interrupted = False
+    deadline_hit = False
+    try:
+        remaining = max(0.0, deadline - monotonic())
+        _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
+        deadline_hit = bool(pending)
+    except asyncio.CancelledError:
+        interrupted = True
+        current = asyncio.current_task()
+        if current is not None:
+            current.uncancel()
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    now = monotonic()
+    for info in plan.checks:
+        if info.id in results:
+            continue
+        if info.id in started:
+            why = "interrupted" if interrupted else "cut off by the run's deadline"
+            summary = (
+                "The run was interrupted before this check finished, so it could not decide."
+                if interrupted
+                else "The run's time limit was reached before this check finished, so it could not decide."
+            )
+            record(_synthetic(info, Status.ERROR, summary, _ms(now - started[info.id]), {"error": why}))
+        else:
+            reason = "interrupted" if interrupted else "deadline"
+            record(
+                _synthetic(
+                    info,
+                    Status.ERROR,
+                    "The run ended before this check could start, so it could not decide.",
+                    0,
+                    {"error": reason},
+                )
+            )
+    return RunOutcome(
+        tuple(results[i.id] for i in plan.checks),
+        deadline_hit=deadline_hit,
+        interrupted=interrupted,
+    )
+
+
+def _blocking_dependency(cls: type[Check], results: Mapping[str, CheckResult], plan: Plan) -> str | None:
+    """The skip reason when a hard dependency did not pass or warn, else None."""
+    for dep in cls.requires:
+        if dep in plan.skipped_by_request:
+            return f"Skipped: it needs the {dep} check, which was left out of this run."
+        result = results.get(dep)
+        if result is None:
+            return f"Skipped: it needs the {dep} check, which did not run."
+        if result.status not in PASSING:
+            return f"Skipped because the {dep} check did not pass ({result.status.value}): {result.summary}"
+    return None
+
+
+def _synthetic(
+    info: CheckInfo,
+    status: Status,
+    summary: str,
+    duration_ms: int,
+    details: Mapping[str, object] | None = None,
+) -> CheckResult:
+    return CheckResult(
+        id=info.id,
+        title=info.cls.title,
+        status=status,
+        summary=summary,
+        duration_ms=duration_ms,
+        details=dict(details or {}),
+        source=info.source,
+        version=info.cls.version,
+    )
+
+
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))

@@ -1,0 +1,32 @@
+"""Atomic file writes: a report file is either the old one, or the whole new one.
+
+The text goes to a temporary file in the same directory, is flushed to disk,
+and is renamed over the target in one step (``os.replace``). A crash or Ctrl-C
+at any point leaves no half-written report, only possibly a stray temporary
+file, which is removed when the write fails in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
