@@ -19,6 +19,7 @@ that ``login-doctor --version`` does not pay for them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import ipaddress
 import socket
@@ -358,10 +359,8 @@ def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
     if legacy:
         ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        try:
+        with contextlib.suppress(ssl.SSLError):
             ctx.set_ciphers("ALL:@SECLEVEL=0")
-        except ssl.SSLError:
-            pass
     return ctx
 
 
