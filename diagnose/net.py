@@ -463,30 +463,51 @@ async def read_bounded(response: httpx.Response, limit: int = MAX_BODY) -> Bound
     return BoundedBody(b"".join(chunks)[:limit], truncated)
 
 
-class _PinnedBackend:
-    """An httpcore network backend that connects pinned names to their pinned address.
+class _ResolvingBackend:
+    """An httpcore network backend that resolves names through the run's resolvers.
 
-    The URL, the ``Host`` header and TLS SNI keep the name; only the TCP
-    connection goes to the pinned address, as with curl's ``--resolve``.
+    Pinned names (``--resolve``) go to their pinned address; other names are
+    looked up with the same resolver the checks use (the system's, or the
+    lab's), so an HTTP request never takes a different path from the DNS step
+    and a test never leaks a lookup to the real network. The URL, the ``Host``
+    header and TLS SNI keep the name, as with curl's ``--resolve``.
     """
 
-    def __init__(self, settings: Settings, on_connect: Callable[[str, int, str], None] | None) -> None:
+    def __init__(self, net: Net, on_connect: Callable[[str, int, str], None] | None) -> None:
         import httpcore
 
         self._inner = httpcore.AnyIOBackend()
-        self._settings = settings
+        self._net = net
         self._on_connect = on_connect
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        import httpcore
+
+        name = host.strip("[]")
+        if _is_ip(name):
+            return [name]
+        lookup = await self._net.resolver_for(name, port).lookup(name)
+        if not lookup.ok:
+            raise httpcore.ConnectError(f"cannot resolve {name}: {lookup.detail or lookup.error}")
+        return list(lookup.addresses)
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None, socket_options: Any = None) -> Any:
-        pin = self._settings.pinned(host, port)
-        address = pin.addresses[0] if pin else host
-        stream = await self._inner.connect_tcp(address, port, timeout=timeout,
-                                               local_address=local_address, socket_options=socket_options)
-        if self._on_connect is not None:
-            peer = stream.get_extra_info("server_addr")
-            self._on_connect(host, port, str(peer[0]) if peer else address)
-        return stream
+        import httpcore
+
+        last: Exception | None = None
+        for address in (await self._addresses(host, port))[:4]:
+            try:
+                stream = await self._inner.connect_tcp(address, port, timeout=timeout,
+                                                       local_address=local_address, socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+                continue
+            if self._on_connect is not None:
+                self._on_connect(host, port, address)
+            return stream
+        assert last is not None
+        raise last
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
         return await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
@@ -577,7 +598,8 @@ class Net:
         proxy: str | None = None,
         on_connect: Callable[[str, int, str], None] | None = None,
     ) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` that honours pins, trust settings and the given proxy.
+        """An ``httpx.AsyncClient`` that resolves through the run's resolvers and honours
+        pins, trust settings and the given proxy.
 
         Redirects are never followed automatically (checks walk them hop by
         hop), no cookies are kept (checks that need a jar keep their own), and
@@ -590,7 +612,7 @@ class Net:
         pool = transport._pool
         if not hasattr(pool, "_network_backend"):  # pragma: no cover - guards an httpcore change
             raise RuntimeError("unsupported httpcore version: cannot apply --resolve pins")
-        pool._network_backend = _PinnedBackend(self.settings, on_connect)
+        pool._network_backend = _ResolvingBackend(self, on_connect)
         return httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
