@@ -286,7 +286,10 @@ class _Run:
         self.details["tls"] = modern.as_evidence()
         if modern.ok:
             return True
-        if modern.error in ("protocol_version", "handshake_failure", "other"):
+        # A server that only speaks TLS 1.0/1.1 may answer a modern ClientHello with an alert,
+        # or just drop the connection (RST or EOF): version-intolerant stacks, and servers
+        # that abort a failed handshake, do the latter. Only a legacy retry tells them apart.
+        if modern.error in ("protocol_version", "handshake_failure", "reset", "eof", "other"):
             legacy = await tls_handshake(address, self.port, self.host, handshake_context(legacy=True))
             self.details["tls_legacy"] = legacy.as_evidence()
             if legacy.ok and legacy.version in ("TLSv1", "TLSv1.1", "SSLv3"):
@@ -510,6 +513,7 @@ def _is_certificate_error(exc: BaseException) -> bool:
 
 
 def _exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    # Messages end with their own full stop ("...failed: {detail}."), so drop the exception's.
+    text = (str(exc) or type(exc).__name__).rstrip(".")
     return text if len(text) < 300 else text[:297] + "..."
 
