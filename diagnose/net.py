@@ -26,6 +26,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -358,8 +359,12 @@ def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["http/1.1"])
     if legacy:
-        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        # Offering TLS 1.0/1.1 on purpose, to detect servers stuck there: Python's
+        # DeprecationWarning for these versions is expected here, not a problem to report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         with contextlib.suppress(ssl.SSLError):
             ctx.set_ciphers("ALL:@SECLEVEL=0")
     return ctx
