@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -386,13 +387,15 @@ async def plain_http_server(reader: asyncio.StreamReader, writer: asyncio.Stream
     area="connectivity",
 )
 async def tls_protocol_too_old(lab: Lab) -> AsyncIterator[LabRun]:
-    site = await lab.https(
-        signin_app(),
-        names=[HOST],
-        minimum_version=ssl.TLSVersion.TLSv1,
-        maximum_version=ssl.TLSVersion.TLSv1_1,
-        ciphers="ALL:@SECLEVEL=0",
-    )
+    with warnings.catch_warnings():  # Python deprecates TLS 1.0/1.1: this server is meant to be outdated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        outdated = server_context(
+            lab.issue([HOST]),
+            minimum_version=ssl.TLSVersion.TLSv1,
+            maximum_version=ssl.TLSVersion.TLSv1_1,
+            ciphers="ALL:@SECLEVEL=0",
+        )
+    site: LabServer = await lab.enter(LabServer(signin_app(), tls=outdated))
     yield await _with_probe(lab, {}, _url(site.port))
 
 
