@@ -211,27 +211,34 @@ class _Run:
         )
 
     async def offline(self, main: Lookup) -> bool:
-        """Add ``connectivity.offline`` when nothing resolves or there is no route at all."""
+        """Add ``connectivity.offline`` when nothing resolves or there is no route at all.
+
+        The vendor's other names are asked first: if any of them resolves, the
+        network works and only this name is broken, even without a default
+        route (a LAN-only or proxy-only network reaches its DNS server without
+        a default gateway).
+        """
         route = has_default_route()
         self.details["default_route"] = route
+        control_hosts = [
+            h for h in self.ctx.profile.section("connectivity").get("control_hosts", []) if h != self.host
+        ]
+        controls: Sequence[Lookup] = []
+        if control_hosts and not main.resolver.startswith("pinned"):
+            resolver = self.net.system()
+            controls = await asyncio.gather(*(resolver.lookup(h) for h in control_hosts))
+            self.details["control_lookups"] = [c.as_evidence() for c in controls]
+            if any(c.ok for c in controls):
+                return False
         if route is False:
             self.add(
                 "connectivity.offline",
                 why="it has no network route (no default gateway).",
-                lookup=main.as_evidence(),
+                lookups=[main.as_evidence(), *(c.as_evidence() for c in controls)],
+                dns_error=main.error.value if main.error else None,
             )
             return True
-        if main.resolver.startswith("pinned"):
-            return False
-        control_hosts = [
-            h for h in self.ctx.profile.section("connectivity").get("control_hosts", []) if h != self.host
-        ]
-        if not control_hosts:
-            return False
-        resolver = self.net.system()
-        controls: Sequence[Lookup] = await asyncio.gather(*(resolver.lookup(h) for h in control_hosts))
-        self.details["control_lookups"] = [c.as_evidence() for c in controls]
-        if any(c.ok for c in controls):
+        if not controls:
             return False
         names = ", ".join([self.host, *control_hosts])
         self.add(
