@@ -45,7 +45,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from checks._certificate.describe import Cert, iso, load_der
-from checks._certificate.judges import Issue, dates, keys, names, order, role, signatures, which
+from checks._certificate.judges import Issue, dates, keys, label, names, order, role, signatures, which
 from checks._certificate.paths import Verification, Walk, common_validity, verify, walk
 from checks._certificate.stores import TrustStore, ca_file_store, mozilla_store, os_store, union
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
@@ -442,7 +442,7 @@ class _Run:
             cert_role = role(result.certificate, index, len(path))
             self.add("certificate.revoked", {
                 **which(result.certificate, cert_role),
-                "which": "site's" if cert_role == "leaf" else cert_role,
+                "which": label(cert_role),
                 "source": result.source,
                 "source_label": labels[result.source] + (f" at {result.url}" if result.url else ""),
                 "url": result.url or None,

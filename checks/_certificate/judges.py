@@ -48,12 +48,18 @@ def which(cert: Cert, cert_role: str) -> dict[str, Any]:
     }
 
 
+def _plural(days: int) -> str:
+    return "less than a day" if days <= 0 else f"{days} day" if days == 1 else f"{days} days"
+
+
 def _days(delta: dt.timedelta) -> int:
     return int(delta.total_seconds() // 86400)
 
 
-def _label(cert_role: str) -> str:
-    return {"leaf": "site's", "intermediate": "intermediate", "root": "root"}.get(cert_role, cert_role)
+def label(cert_role: str) -> str:
+    """How a message names a certificate of the chain."""
+    return {"leaf": "certificate", "intermediate": "intermediate certificate",
+            "root": "root certificate"}.get(cert_role, f"{cert_role} certificate")
 
 
 def dates(path: Sequence[Cert], now: dt.datetime, soon_days: int) -> list[Issue]:
@@ -63,15 +69,21 @@ def dates(path: Sequence[Cert], now: dt.datetime, soon_days: int) -> list[Issue]
         cert_role = role(cert, index, len(path))
         if cert_role == "root":
             continue  # a sent root is ignored by clients; the store's copy is what counts
-        base = {**which(cert, cert_role), "which": _label(cert_role),
+        base = {**which(cert, cert_role), "which": label(cert_role),
                 "not_before": iso(cert.not_before), "not_after": iso(cert.not_after), "now": iso(now)}
         if now > cert.not_after:
-            issues.append(Issue("certificate.expired", {**base, "days": _days(now - cert.not_after)}))
+            issues.append(Issue("certificate.expired", {**base, "date": iso(cert.not_after)[:10],
+                                                        "days": _days(now - cert.not_after),
+                                                        "days_text": _plural(_days(now - cert.not_after))}))
         elif now < cert.not_before:
-            issues.append(Issue("certificate.not_yet_valid", {**base, "days": max(1, _days(cert.not_before - now))}))
+            issues.append(Issue("certificate.not_yet_valid", {**base, "date": iso(cert.not_before)[:10],
+                                                              "days": max(1, _days(cert.not_before - now)),
+                                                              "days_text": _plural(max(1, _days(cert.not_before - now)))}))
         elif cert.not_after - now < dt.timedelta(days=soon_days):
-            issues.append(Issue("certificate.expires_soon", {**base, "days": _days(cert.not_after - now),
-                                                            "threshold_days": soon_days}))
+            issues.append(Issue("certificate.expires_soon", {**base, "date": iso(cert.not_after)[:10],
+                                                             "days": _days(cert.not_after - now),
+                                                             "days_text": _plural(_days(cert.not_after - now)),
+                                                             "threshold_days": soon_days}))
     return issues
 
 
@@ -84,13 +96,15 @@ def names(leaf: Cert, host: str) -> list[Issue]:
             **which(leaf, "leaf"), "host": host, "common_name": ", ".join(leaf.common_names) or "(none)",
             "common_name_matches": verdict.common_name_matches,
         }))
-    if not verdict.matched:
+    cn_only_ok = leaf.san is None and verdict.common_name_matches
+    if not verdict.matched and not cn_only_ok:
         valid_for = list(verdict.valid_for) or [f"{cn} (common name only)" for cn in leaf.common_names]
         issues.append(Issue("certificate.hostname_mismatch", {
             **which(leaf, "leaf"), "host": host,
             "names": ", ".join(valid_for) or "(no name at all)",
             "valid_for": valid_for,
             "note": verdict.note,
+            "note_text": f" Note: {verdict.note}." if verdict.note else "",
         }))
     return issues
 
@@ -107,7 +121,7 @@ def keys(path: Sequence[Cert]) -> list[Issue]:
         if minimum is not None and isinstance(bits, int) and bits < minimum:
             cert_role = role(cert, index, len(path))
             issues.append(Issue("certificate.weak_key", {
-                **which(cert, cert_role), "which": _label(cert_role),
+                **which(cert, cert_role), "which": label(cert_role),
                 "key_type": kind, "key_bits": bits, "minimum_bits": minimum,
             }))
     return issues
@@ -126,7 +140,7 @@ def signatures(path: Sequence[Cert]) -> list[Issue]:
         _key_alg, digest = cert.signature
         if digest in WEAK_HASHES:
             issues.append(Issue("certificate.weak_signature", {
-                **which(cert, cert_role), "which": _label(cert_role),
+                **which(cert, cert_role), "which": label(cert_role),
                 "algorithm": cert.signature_name, "hash": digest,
             }))
     return issues
