@@ -383,7 +383,7 @@ class _Run:
         import httpx
 
         probes = self.ctx.profile.section("connectivity").get("captive_portal_probes", [])
-        results = []
+        results: list[dict[str, Any]] = []
         for probe in probes:
             url = str(probe.get("url", ""))
             try:

@@ -30,11 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from diagnose.settings import Settings
 
 if TYPE_CHECKING:
+    import httpcore
     import httpx
 
 DNS_TIMEOUT = 4.0
@@ -823,7 +824,7 @@ class Net:
         pool = transport._pool
         if not hasattr(pool, "_network_backend"):  # pragma: no cover - guards an httpcore change
             raise RuntimeError("unsupported httpcore version: cannot apply --resolve pins")
-        pool._network_backend = _ResolvingBackend(self, on_connect)
+        pool._network_backend = cast("httpcore.AsyncNetworkBackend", _ResolvingBackend(self, on_connect))
         return httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -1002,10 +1003,8 @@ async def _in_daemon_thread(fn: Callable[[], Any], timeout: float) -> Any:
             value, ok = fn(), True
         except BaseException as exc:  # delivered to the awaiting coroutine
             value, ok = exc, False
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
             loop.call_soon_threadsafe(deliver, ok, value)
-        except RuntimeError:  # the loop is gone: nobody is waiting any more
-            pass
 
     threading.Thread(target=work, name="login-doctor-resolver", daemon=True).start()
     async with asyncio.timeout(timeout):

@@ -24,6 +24,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 KeyType = Literal["ec", "rsa"]
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+SigningHash = hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512
+"""Hashes cryptography signs with (SHA-1 and MD5 certificates need the openssl command)."""
 
 _CURVES: dict[int, ec.EllipticCurve] = {256: ec.SECP256R1(), 384: ec.SECP384R1(), 521: ec.SECP521R1(), 192: ec.SECP192R1()}
 
@@ -40,8 +42,7 @@ def new_key(key_type: KeyType = "ec", size: int | None = None) -> PrivateKey:
 
 
 def _signing_hash(algorithm: hashes.HashAlgorithm | None) -> Any:
-    """The hash to sign with (SHA-256 unless told); typed loosely because cryptography's
-    stubs list only the hashes it signs with, and callers may ask for others."""
+    """The hash to sign with (SHA-256 unless told), past the SHA-1/MD5 branch of ``issue``."""
     return algorithm or hashes.SHA256()
 
 
@@ -111,7 +112,7 @@ class CertificateAuthority:
         key_size: int | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        hash_algorithm: SigningHash | None = None,
     ) -> CertificateAuthority:
         """A self-signed root CA, valid from yesterday for ten years unless told otherwise."""
         key = new_key(key_type, key_size)
@@ -136,7 +137,7 @@ class CertificateAuthority:
                 critical=True,
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, _signing_hash(hash_algorithm))
+            .sign(key, hash_algorithm or hashes.SHA256())
         )
         return cls(cert, key)
 
@@ -218,7 +219,7 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         include_san: bool = True,
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        hash_algorithm: SigningHash | hashes.SHA1 | hashes.MD5 | None = None,
         aia_ca_issuers_url: str | None = None,
         ocsp_url: str | None = None,
         crl_url: str | None = None,

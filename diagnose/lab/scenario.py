@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diagnose.check import Clock
+from diagnose.check import Clock, SystemClock
 from diagnose.lab.dns import Answer, LabDns
 from diagnose.lab.pki import CertificateAuthority, Issued
 from diagnose.lab.servers import Handler, LabResponse, LabServer, server_context
@@ -266,7 +266,7 @@ async def diagnose_scenario(name: str, *, only: Sequence[str] | None = None) -> 
             settings=run.settings,
             net=run.net,
             warnings=registry.warnings,
-            **({"clock": run.clock} if run.clock is not None else {}),
+            clock=run.clock or SystemClock(),
         )
         report = await diagnosis.run()
     return DiagnosedScenario(chosen, report)
