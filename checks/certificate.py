@@ -375,6 +375,13 @@ class _Run:
             self.add("certificate.untrusted_root", {
                 **which(top, "root"), "root": top.subject, "note": ", and no public authority vouches for it",
             })
+        elif end == "issuer_missing" and walked.top.is_ca and not aia:
+            # An intermediate whose issuer nobody has: servers are not meant to send
+            # roots, so this is a root this device does not know, not a gap in the chain.
+            self.add("certificate.untrusted_root", {
+                **which(walked.top, "intermediate"), "root": walked.missing_issuer,
+                "note": " (the root itself was not sent, and no store here or public one holds it)",
+            })
         elif end == "issuer_missing":
             self.add_incomplete(walked, aia, completed=False)
         elif end == "anchored" and walked.anchor is not None:

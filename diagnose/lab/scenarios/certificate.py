@@ -179,6 +179,14 @@ async def untrusted_root(lab: Lab) -> AsyncIterator[LabRun]:
     yield await _serve(lab, issued, chain=[issuing.certificate, stranger.certificate])
 
 
+@scenario("certificate-path-length",
+          "A sub-CA below an intermediate that allows none (pathLenConstraint 0): only the verifier sees it.",
+          expect=FAIL, codes=["certificate.verification_failed"], area=AREA)
+async def path_length(lab: Lab) -> AsyncIterator[LabRun]:
+    lower = lab.intermediate.intermediate("login-doctor Lab Forbidden Sub-CA")
+    yield await _serve(lab, lower.issue([HOST]), chain=[lower.certificate, lab.intermediate.certificate])
+
+
 @scenario("certificate-incomplete-chain",
           "The server sends only its own certificate, and the certificate does not say where its issuer is.",
           expect=FAIL, codes=["certificate.incomplete_chain"], area=AREA)
