@@ -88,11 +88,17 @@ class TrustStore:
 
 
 def union(name: str, label: str, stores: Sequence[TrustStore]) -> TrustStore:
-    """One store holding every anchor of ``stores`` (duplicates removed)."""
+    """One store holding every anchor of ``stores`` (duplicates removed; each keeps its store's name
+    as ``source``). Cached: the stores themselves are cached per file version."""
+    return _union(name, label, tuple(stores))
+
+
+@lru_cache(maxsize=16)
+def _union(name: str, label: str, stores: tuple[TrustStore, ...]) -> TrustStore:
     seen: dict[str, Cert] = {}
     for store in stores:
         for cert in store.certificates:
-            seen.setdefault(cert.fingerprint, Cert(cert.cert, store.name))
+            seen.setdefault(cert.fingerprint, cert if cert.source == store.name else Cert(cert.cert, store.name))
     return TrustStore(name, label, tuple(s for st in stores for s in st.sources), tuple(seen.values()))
 
 

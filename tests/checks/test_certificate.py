@@ -61,7 +61,8 @@ async def test_scenario_reports_exactly_its_codes(name: str) -> None:
     report = diagnosed.report
     result = certificate_result(report)
     expected = diagnosed.scenario.expect["certificate"]
-    assert report.check("connectivity") is not None and report.check("connectivity").status is Status.PASS  # type: ignore[union-attr]
+    connectivity = report.check("connectivity")
+    assert connectivity is not None and connectivity.status is Status.PASS
     assert result.status is expected, (result.summary, [f.code for f in result.findings])
     assert sorted({f.code for f in result.findings}) == sorted(diagnosed.scenario.codes)
     if expected is not Status.PASS:  # no false pass: a defect never reads as passed
@@ -286,12 +287,17 @@ async def test_a_plain_http_address_is_skipped_not_passed() -> None:
 
 
 async def test_an_unreadable_chain_is_an_error_never_a_pass() -> None:
+    async def plain_http(reader: Any, writer: Any) -> None:  # plain HTTP where TLS is expected
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+
     async with Lab() as lab:
-        server = await lab.http(signin_app())  # plain HTTP where TLS is expected: no chain to read
+        server = await lab.enter(LabServer(raw=plain_http))
         dns = await lab.dns({HOST: ["127.0.0.1"]})
         run = lab.run(f"https://{HOST}:{server.port}{SIGNIN_PATH}", dns=dns)
         outcome = await CertificateCheck().run(context(run))
     assert outcome.resolved_status() is Status.ERROR
+    assert outcome.details["tls"]["error"] == "not_tls"
 
 
 # ------------------------------------------------------------------ the clock
