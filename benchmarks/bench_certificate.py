@@ -65,9 +65,9 @@ def lab_profile(directory: Path, url: str) -> Path:
 def sslyze_api(port: int, ca_file: Path) -> Any:
     """sslyze's certificate scan through its Python API (in-process)."""
     from sslyze import (
-        Scanner,
         ScanCommand,
         ScanCommandsExtraArguments,
+        Scanner,
         ServerNetworkLocation,
         ServerScanRequest,
     )
