@@ -132,6 +132,10 @@ class _Run:
             return self.undecided(f"{self.host} could not be resolved again to read its certificate.")
         from diagnose.net import fetch_chain
 
+        if self.ctx.net.proxy_for(self.ctx.target.url):
+            # Read directly: a proxy that inspects TLS would show its own chain to the browser,
+            # and connectivity reports the proxy; tunnelling through it is not done yet.
+            self.details["proxy_note"] = "a proxy is configured; the chain was read directly from the server"
         fetched = await fetch_chain(address, self.port, self.host)
         self.details["tls"] = fetched.as_evidence()
         if not fetched.ok or not fetched.certificates:

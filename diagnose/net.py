@@ -542,7 +542,8 @@ async def _fetch_chain_once(address: str, port: int, server_name: str, timeout: 
     conn = SSL.Connection(ctx, None)
     conn.set_connect_state()
     if not _is_ip(server_name):
-        conn.set_tlsext_host_name(server_name.encode("idna"))
+        with contextlib.suppress(UnicodeError, ValueError):  # a name that cannot be SNI is sent without it
+            conn.set_tlsext_host_name(server_name.encode("ascii"))
     conn.request_ocsp()
     writer: asyncio.StreamWriter | None = None
     try:
