@@ -446,3 +446,21 @@ async def test_stapling_server_is_a_real_lab_server() -> None:
         async with LabServer(signin_app(), tls=server_context(issued)) as plain:
             fetched = await fetch_chain("127.0.0.1", plain.port, HOST)
     assert fetched.ok and fetched.stapled_ocsp == b""
+
+
+def test_revocation_answers_count_only_when_the_issuer_signed_them() -> None:
+    from checks._certificate.revocation import judge_crl, judge_ocsp
+    from diagnose.lab.revocation import make_crl, ocsp_answer
+
+    issuer = CertificateAuthority.create("Real Issuer")
+    forger = CertificateAuthority.create("Real Issuer")  # same name, another key
+    leaf = issuer.issue(["app.test"])
+    cert, ca = Cert(leaf.certificate), Cert(issuer.certificate)
+    when = dt.datetime.now(dt.UTC)
+    assert judge_ocsp("ocsp", ocsp_answer(issuer, leaf.certificate, revoked=True), cert, ca, when).status == "revoked"
+    assert judge_ocsp("ocsp", ocsp_answer(issuer, leaf.certificate, revoked=False), cert, ca, when).status == "good"
+    forged = judge_ocsp("ocsp", ocsp_answer(forger, leaf.certificate, revoked=True), cert, ca, when)
+    assert forged.status == "error" and "not signed" in forged.detail
+    assert judge_crl(make_crl(issuer, [leaf.certificate]), cert, ca, when).status == "revoked"
+    assert judge_crl(make_crl(forger, [leaf.certificate]), cert, ca, when).status == "error"
+    assert judge_ocsp("ocsp", b"not der", cert, ca, when).status == "error"
