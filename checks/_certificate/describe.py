@@ -68,6 +68,11 @@ class Cert:
         return self.cert.public_bytes(serialization.Encoding.DER)
 
     @cached_property
+    def subject_key(self) -> bytes:
+        """The subject's DER encoding: the key issuers are looked up by (computed once per certificate)."""
+        return self.cert.subject.public_bytes()
+
+    @cached_property
     def fingerprint(self) -> str:
         return hashlib.sha256(self.der).hexdigest()
 

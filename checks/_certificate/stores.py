@@ -23,7 +23,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -55,11 +55,13 @@ class TrustStore:
     sources: tuple[str, ...]
     certificates: tuple[Cert, ...]
     error: str = ""
-    _by_subject: dict[bytes, list[Cert]] = field(default_factory=dict, init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def _by_subject(self) -> dict[bytes, list[Cert]]:
+        index: dict[bytes, list[Cert]] = {}
         for cert in self.certificates:
-            self._by_subject.setdefault(cert.cert.subject.public_bytes(), []).append(cert)
+            index.setdefault(cert.subject_key, []).append(cert)
+        return index
 
     def issuers_named(self, name: x509.Name) -> list[Cert]:
         """Anchors whose subject is ``name``."""
