@@ -128,7 +128,14 @@ async def run_plan(
     finally:
         for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        try:
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+        except asyncio.CancelledError:
+            # Ctrl-C just as the checks wind down: still return what finished.
+            interrupted = True
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
 
     now = monotonic()
     for info in plan.checks:
