@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true",
                    help="no TUI; progress on stderr (the default when stdout is not a terminal)")
     p.add_argument("--format", choices=None, metavar="FORMAT",
-                   help="report format on stdout: json, markdown, text (default: text on a terminal, json otherwise)")
+                   help="report format on stdout: json, markdown, html, text, junit "
+                   "(default: text on a terminal, json otherwise)")
     p.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
                    help="also write the report to FILE; the format comes from the extension; repeatable")
     p.add_argument("--only", action="append", default=[], metavar="ID[,ID]", help="run only these checks")
