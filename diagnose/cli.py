@@ -279,10 +279,12 @@ def exit_status(report: Any) -> ExitStatus:
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
     from diagnose.events import CheckFinished, CheckStarted, RunStarted
+    from diagnose.redact import redact_url
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            env.stderr.write(f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)\n")
+            # stderr ends up in RMM logs and tickets too: no token from the address.
+            env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
         elif isinstance(event, CheckStarted):
             pass
         elif isinstance(event, CheckFinished):

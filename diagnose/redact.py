@@ -234,12 +234,8 @@ class Redactor:
                 host = re.match(r"[^/?#\\]*", after)
                 assert host is not None
                 authority, rest = f"{REDACTED}@{host.group(0)}", after[host.end() :]
-        path, qmark, query_and_fragment = rest.partition("?")
-        if qmark:
-            query, hmark, fragment = query_and_fragment.partition("#")
-        else:
-            path, hmark, fragment = rest.partition("#")
-            query = ""
+        path, hmark, fragment = rest.partition("#")
+        path, qmark, query = path.partition("?")  # a "?" after the "#" belongs to the fragment
         out = [scheme, slashes, authority, self.text(path)]
         if qmark:
             out += [qmark, self._params(query, "query")]
@@ -413,6 +409,8 @@ class Redactor:
     def _colon_pair(self, m: re.Match[str]) -> str:
         name, sep, value = m.groups()
         norm = _normalise(name)
+        if norm in _SENSITIVE_HEADERS_NORMALISED:  # a header line, already redacted as one
+            return m.group(0)
         if value.startswith(REDACTED) or not any(part in norm for part in _NAME_PARTS):
             return m.group(0)
         return self._hit(f"param:{name}", f"{name}{sep}{REDACTED}")

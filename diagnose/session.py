@@ -12,7 +12,7 @@ import platform
 import re
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,7 +172,7 @@ def redacted_result(result: CheckResult, redactor: Redactor) -> CheckResult:
     return dataclasses.replace(
         result,
         summary=redactor.text(result.summary),
-        details=redactor.evidence(dict(result.details)),
+        details=_map_strings(_without_home, redactor.evidence(dict(result.details))),
         findings=tuple(
             Finding(
                 code=f.code,
@@ -219,6 +219,17 @@ def environment(
         "platform": sys.platform,
         **described,
     }
+
+
+def _map_strings(fn: Callable[[str], str], value: Any) -> Any:
+    """``value`` with ``fn`` applied to every string in it (a trace's file paths name the home directory)."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, Mapping):
+        return {k: _map_strings(fn, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_strings(fn, v) for v in value)
+    return value
 
 
 def _offset(seconds: float) -> str:
