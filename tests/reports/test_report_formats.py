@@ -120,3 +120,24 @@ def test_junit_is_well_formed_xml_with_hostile_strings() -> None:
     assert not CONTROL.search(document)
     out = root.find("testsuite/testcase[@classname='login-doctor.vpn_split']/system-out")
     assert out is not None and "<script>" in (out.text or "")
+
+
+def test_non_html_formats_load_neither_jinja2_nor_textual() -> None:
+    # The headless path stays light: Jinja2 loads for HTML only, Textual never.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from make_fixtures import FIXTURES
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import json, sys\n"
+        "from reports.render import render\n"
+        f"data = json.load(open({str(FIXTURES / 'plugin.json')!r}))\n"
+        "for fmt in ('json', 'markdown', 'text', 'junit'): render(data, fmt)\n"
+        "assert 'jinja2' not in sys.modules and 'textual' not in sys.modules, 'heavy import'\n"
+        "render(data, 'html')\n"
+        "assert 'jinja2' in sys.modules and 'textual' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=root, env={"PYTHONPATH": str(root)}, check=True, timeout=60)
