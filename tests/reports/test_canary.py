@@ -9,7 +9,8 @@ item 3:
   and a JWT (``id_token_hint``), as the connectivity check records it;
 * a JWT in a response header (``Server``, which connectivity records raw and
   the session's safety net redacts);
-* ``Set-Cookie`` values, a ``WWW-Authenticate`` challenge and a JSON body with
+* ``Set-Cookie`` values, a ``WWW-Authenticate`` challenge, echoed
+  ``Authorization``/``Proxy-Authorization`` headers and a JSON body with
   tokens and a JWT, captured by a HAR-like plugin check (no built-in check of
   this branch records cookies; the redirects check will);
 * the ``--note`` text;
@@ -23,6 +24,7 @@ format, and ``login-doctor summarize`` in every format.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Iterator
@@ -63,6 +65,8 @@ CANARY = {
     "cookie_session": "CanaryCookieSession6o",
     "cookie_csrf": "CanaryCookieCsrf7p",
     "www_authenticate": "CanaryChallengeNonce8a",
+    "echo_authorization": "CanaryEchoAuthorization8b",
+    "echo_proxy_authorization": "CanaryEchoProxyAuthorization8c",
     "body_access_token": "CanaryBodyAccessToken9s",
     "body_jwt_sig": "CanaryBodyJwtSignature0d",
     "note_password": "CanaryNotePassword1f",
@@ -89,7 +93,10 @@ def app(request: LabRequest) -> LabResponse:
         body = json.dumps({"access_token": CANARY["body_access_token"], "id_token": _jwt(CANARY["body_jwt_sig"]),
                            "token_type": "Bearer"})
         return LabResponse(200, [*cookies, ("Content-Type", "application/json"),
-                                 ("WWW-Authenticate", f'Bearer realm="lab", nonce="{CANARY["www_authenticate"]}"')],
+                                 ("WWW-Authenticate", f'Bearer realm="lab", nonce="{CANARY["www_authenticate"]}"'),
+                                 # A debugging gateway echoing the request's credentials back.
+                                 ("Authorization", f"Bearer {CANARY['echo_authorization']}"),
+                                 ("Proxy-Authorization", f"Basic {CANARY['echo_proxy_authorization']}")],
                            body.encode())
     return LabResponse.html(SIGNIN_PAGE)
 
@@ -171,8 +178,16 @@ def _diagnose(site: LabSite, tmp: Path, url: str, proxy_env: dict[str, str]) -> 
     return outputs
 
 
+ENCODED = {
+    # User info travels as Basic credentials: base64("user:password").
+    "userinfo_password (base64)": base64.b64encode(f"alice:{CANARY['userinfo_password']}".encode()).decode(),
+    "proxy_password (base64)": base64.b64encode(f"bob:{CANARY['proxy_password']}".encode()).decode(),
+}
+
+
 def _assert_no_canary(outputs: dict[str, str]) -> None:
-    leaks = [(where, name) for where, text in outputs.items() for name, value in CANARY.items() if value in text]
+    needles = {**CANARY, **ENCODED}
+    leaks = [(where, name) for where, text in outputs.items() for name, value in needles.items() if value in text]
     assert not leaks, f"secrets reached the report: {leaks}"
 
 
@@ -218,7 +233,7 @@ def test_direct_run_says_what_was_redacted_by_name(direct_run: tuple[dict[str, s
     expected = {
         "url:userinfo:password", "query:code", "query:state", "fragment:access_token", "query:SAMLResponse",
         "query:RelayState", "query:id_token_hint", "jwt:signature", "cookie:session", "cookie:__Host-csrf",
-        "header:www-authenticate", "param:password", "header:Authorization", "param:token", "param:access_token",
+        "header:www-authenticate", "header:authorization", "header:proxy-authorization", "param:password", "header:Authorization", "param:token", "param:access_token",
     }
     assert expected <= set(report["redactions"]), expected - set(report["redactions"])
 
