@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true",
                    help="no TUI; progress on stderr (the default when stdout is not a terminal)")
     p.add_argument("--format", choices=None, metavar="FORMAT",
-                   help="report format on stdout: json, markdown, text (default: text on a terminal, json otherwise)")
+                   help="report format on stdout: json, markdown, html, text, junit "
+                   "(default: text on a terminal, json otherwise)")
     p.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
                    help="also write the report to FILE; the format comes from the extension; repeatable")
     p.add_argument("--only", action="append", default=[], metavar="ID[,ID]", help="run only these checks")
@@ -280,10 +281,12 @@ def exit_status(report: Any) -> ExitStatus:
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
     from diagnose.events import CheckFinished, CheckStarted, RunStarted
+    from diagnose.redact import redact_url
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            env.stderr.write(f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)\n")
+            # stderr ends up in RMM logs and tickets too: no token from the address.
+            env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
         elif isinstance(event, CheckStarted):
             pass
         elif isinstance(event, CheckFinished):

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from diagnose.check import Check, CheckContext, check_result_from
 from diagnose.events import CheckFinished, CheckStarted, Event
 from diagnose.model import CheckResult, Status
-from diagnose.redact import redact_text
 from diagnose.registry import CheckInfo, Plan
 
 EventSink = Callable[[Event], None]
@@ -105,8 +104,9 @@ async def run_plan(
                 {
                     "error": "exception",
                     "exception": type(exc).__name__,
-                    "message": redact_text(str(exc))[:500],
-                    "trace": redact_text(
+                    # The run's redactor, so the report lists what an exception carried.
+                    "message": ctx.redact.text(str(exc))[:500],
+                    "trace": ctx.redact.text(
                         "".join(traceback.format_exception(exc, limit=-4))
                     )[-2000:],
                 },
@@ -128,7 +128,14 @@ async def run_plan(
     finally:
         for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        try:
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+        except asyncio.CancelledError:
+            # Ctrl-C just as the checks wind down: still return what finished.
+            interrupted = True
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
 
     now = monotonic()
     for info in plan.checks:

@@ -7,27 +7,33 @@ and knows nothing about how the result is shown.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import platform
 import re
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from diagnose import __version__
 from diagnose.check import CheckContext, Clock, SystemClock
 from diagnose.events import RunFinished, RunStarted
-from diagnose.model import CheckResult, Report, Status, Target, overall_status
+from diagnose.model import CheckResult, Finding, Report, Status, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
-from diagnose.redact import Redactor
+from diagnose.redact import Redactor, redact_text, redact_url
 from diagnose.registry import Plan
 from diagnose.runner import EventSink, run_plan
 from diagnose.settings import Settings, UsageError
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _HOST_PORT = re.compile(r"^[^/?#@:]+:\d+(?:[/?#]|$)")
+
+MAX_NOTE = 2000
+"""Characters of ``--note`` kept in the report (a note, not an attachment)."""
 
 
 def make_target(text: str | None, profile: Profile) -> Target:
@@ -57,10 +63,17 @@ def make_target(text: str | None, profile: Profile) -> Target:
         raise UsageError(f"{_short(raw)!r} is not an http or https address")
     if not url.hostname:
         raise UsageError(f"{_short(raw)!r} has no host name")
+    # Checks visit the address without its user info: login-doctor never sends
+    # credentials (an HTTP client would turn "user:pass@" into Basic auth). The
+    # url check still judges ``input``, user info included.
+    url.username = ""
+    url.password = ""
     return Target(input=raw, url=url.href, host=url.hostname.strip("[]"))
 
 
 def _short(text: str) -> str:
+    """What the person typed, fit for a one-line error: printable, short, and without secrets."""
+    text = redact_url(text) if _SCHEME.match(text) or "@" in text else redact_text(text)
     text = "".join(c if c.isprintable() else "?" for c in text)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -124,7 +137,11 @@ class Diagnosis:
                 f"The run reached its {self.settings.timeout:g} s time limit; "
                 "checks still running were stopped."
             )
-        status = overall_status(outcome.results)
+        # The safety net: evidence is redacted when a check records it, and
+        # once more here, so a check that forgot cannot leak a secret.
+        results = tuple(redacted_result(r, redactor) for r in outcome.results)
+        status = overall_status(results)
+        env = environment(net, started_wall, redactor=redactor, target_url=self.target.url)
         report = Report(
             tool_version=__version__,
             report_id=str(uuid.uuid4()),
@@ -137,30 +154,94 @@ class Diagnosis:
             started_at=started_wall.strftime("%Y-%m-%dT%H:%M:%SZ"),
             duration_ms=round((loop.time() - begin) * 1000),
             status=Status.ERROR if outcome.interrupted and status is Status.PASS else status,
-            checks=outcome.results,
-            checklist=evaluate(outcome.results, self.profile),
-            environment=environment(net, started_wall),
-            warnings=tuple(warnings),
+            checks=results,
+            checklist=evaluate(results, self.profile),
+            environment=env,
+            warnings=tuple(redactor.text(w) for w in warnings),
             interrupted=outcome.interrupted,
-            note=redactor.text(self.note),
+            note=redactor.text(self.note.strip()[:MAX_NOTE]),
             redactions=redactor.fields,
         )
         emit(RunFinished(report))
         return report
 
 
-def environment(net: Net, when: datetime) -> dict[str, object]:
-    """Helpdesk context: OS, Python, local time with zone, proxy, resolvers, trust stores.
+def redacted_result(result: CheckResult, redactor: Redactor) -> CheckResult:
+    """``result`` with every string in its summary, details and findings passed
+    through :meth:`Redactor.evidence` (recording what was removed)."""
+    return dataclasses.replace(
+        result,
+        summary=redactor.text(result.summary),
+        details=_map_strings(_without_home, redactor.evidence(dict(result.details))),
+        findings=tuple(
+            Finding(
+                code=f.code,
+                severity=f.severity,
+                message=redactor.text(f.message),
+                remediation=redactor.text(f.remediation),
+                evidence=redactor.evidence(dict(f.evidence)),
+            )
+            for f in result.findings
+        ),
+    )
 
-    Nothing that identifies the person (no user name, no host name, no IP).
+
+def environment(
+    net: Net,
+    when: datetime,
+    *,
+    redactor: Redactor | None = None,
+    target_url: str | None = None,
+) -> dict[str, object]:
+    """Helpdesk context: OS, Python, UTC and local time with zone, proxy, resolvers, trust stores.
+
+    Nothing that identifies the person (no user name, no host name, no IP):
+    proxy credentials are redacted (and listed in the report's redactions when
+    a ``redactor`` is given) and the home directory in file paths reads ``~``.
     """
+    redactor = redactor or Redactor()
     local = when.astimezone()
+    described: dict[str, Any] = dict(net.describe())
+    proxies = net.proxies()
+    described["proxy"] = {k: redactor.url(v) for k, v in proxies.items()} or None
+    if target_url is not None:
+        in_use = net.proxy_for(target_url)
+        described["proxy_in_use"] = redactor.url(in_use) if in_use else None
+    described["trust_stores"] = [_without_home(str(t)) for t in described.get("trust_stores", [])]
+    offset = local.utcoffset()
     return {
         "os": f"{platform.system()} {platform.release()}".strip(),
         "python": platform.python_version(),
         "local_time": local.isoformat(timespec="seconds"),
         "time_zone": local.tzname() or "",
+        "utc_offset": _offset(offset.total_seconds() if offset is not None else 0.0),
         "utc_time": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "platform": sys.platform,
-        **net.describe(),
+        **described,
     }
+
+
+def _map_strings(fn: Callable[[str], str], value: Any) -> Any:
+    """``value`` with ``fn`` applied to every string in it (a trace's file paths name the home directory)."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, Mapping):
+        return {k: _map_strings(fn, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_strings(fn, v) for v in value)
+    return value
+
+
+def _offset(seconds: float) -> str:
+    sign = "-" if seconds < 0 else "+"
+    minutes = round(abs(seconds) / 60)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _without_home(text: str) -> str:
+    """``/home/alice/ca.pem`` → ``~/ca.pem``: a path must not name the person."""
+    try:
+        home = str(Path.home())
+    except (RuntimeError, KeyError):  # no home directory (a service account)
+        return text
+    return text.replace(home, "~") if len(home) > 1 else text

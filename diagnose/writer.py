@@ -1,9 +1,10 @@
 """Atomic file writes: a report file is either the old one, or the whole new one.
 
 The text goes to a temporary file in the same directory, is flushed to disk,
-and is renamed over the target in one step (``os.replace``). A crash or Ctrl-C
-at any point leaves no half-written report, only possibly a stray temporary
-file, which is removed when the write fails in Python.
+and is renamed over the target in one step (``os.replace``); then the
+directory entry itself is flushed, so the rename survives a power cut. A
+crash or Ctrl-C at any point leaves no half-written report, only possibly a
+stray ``.NAME.*.tmp`` file, which is removed when the write fails in Python.
 """
 
 from __future__ import annotations
@@ -29,3 +30,17 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Flush the directory entry (POSIX); where directories cannot be opened, the rename is already done."""
+    flags = getattr(os, "O_DIRECTORY", None)
+    if flags is None:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | flags)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,113 +1,120 @@
 """Markdown: ready to paste into a helpdesk ticket.
 
-The checklist comes first (one line of plain advice per item), then the checks
-that failed or warned with their findings and remediation, then the technical
-details a technician needs.
+Order (issue 7): the result and the helpdesk context, then the safe sign-in
+checklist with one line of plain advice per item, then the checks that failed,
+could not decide or warned with their findings and what to do, then every
+check in a table, then the technical details (environment, warnings, what was
+redacted, and each check's details and evidence folded in ``<details>``).
+
+Every value is escaped for the place it goes (inline text, table cell, code
+span, fenced block), so a hostile string can neither break the layout nor
+inject links, images or HTML. Ticket systems differ in what Markdown they
+render; the document reads fine as plain text too.
 """
 
 from __future__ import annotations
 
-import json
+import html
+import re
 from typing import Any
 
-from reports.labels import OVERALL_SENTENCE, SEVERITY_ORDER, label
+from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
+from reports.view import (
+    actionable,
+    context_rows,
+    counts_sentence,
+    environment_rows,
+    is_plugin,
+    notes,
+    printable,
+    problems,
+    technical_json,
+)
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|&#~!{}])")
 
 
-def _esc(text: Any) -> str:
-    """Escape text for a Markdown table cell or inline context."""
-    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    for ch in "`*_[]<>":
-        s = s.replace(ch, "\\" + ch)
-    return s
+def esc(text: Any) -> str:
+    """Escape text for inline Markdown (also safe inside a table cell)."""
+    return _SPECIAL.sub(r"\\\1", printable(text))
+
+
+def code(text: Any) -> str:
+    """A code span that holds any text: the fence is longer than any backtick run inside."""
+    s = printable(text)
+    longest = max((len(run) for run in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") or not s.strip() else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def fenced(text: str, info: str = "") -> list[str]:
+    """A fenced code block that no line of ``text`` can close early."""
+    s = printable(text, multiline=True)
+    longest = max((len(run) for run in re.findall(r"`{3,}", s)), default=2)
+    fence = "`" * (longest + 1)
+    return [f"{fence}{info}", *s.split("\n"), fence]
 
 
 def render(data: dict[str, Any]) -> str:
+    """The Markdown document for a report's JSON object."""
     out: list[str] = []
-    target = data["target"]
-    out.append(f"# login-doctor report: {_esc(target['host'])}")
+    status = data["status"]
+    out += [f"# Sign-in diagnosis: {esc(data['target']['host'])}", ""]
+    out.append(f"**Result: {label(status)}.** {esc(OVERALL_SENTENCE.get(status, ''))} {esc(counts_sentence(data))}")
     out.append("")
-    out.append(f"**Result: {label(data['status'])}**: {OVERALL_SENTENCE.get(data['status'], '')}")
     if data.get("interrupted"):
-        out.append("")
-        out.append("> The run was interrupted; only the checks that finished are reported.")
-    out.append("")
-    out.append(f"- Address checked: `{_code(target['input'])}`")
-    out.append(f"- Profile: {_esc(data['profile'])}")
-    out.append(f"- Time: {data['started_at']} (UTC), local {data.get('environment', {}).get('local_time', '')}")
-    out.append(f"- login-doctor {data['tool']['version']}, report {data.get('report_id', '')}")
+        out += [f"> **Interrupted.** {esc(INTERRUPTED_SENTENCE)}", ""]
+    for name, value in context_rows(data):
+        out.append(f"- {name}: {code(value) if name in ('Address checked', 'Visited as') else esc(value)}")
     if data.get("note"):
-        out.append(f"- Note from the person: {_esc(data['note'])}")
+        out.append(f"- Note from the person: {esc(data['note'])}")
     out.append("")
 
-    out.append("## Safe sign-in checklist")
-    out.append("")
+    out += ["## Safe sign-in checklist", ""]
     for item in data["checklist"]:
-        out.append(f"- **{label(item['status'])}** {_esc(item['title'])}: {_esc(item['advice'])}")
+        out.append(f"- **{label(item['status'])}** {esc(item['title'])}: {esc(item['advice'])}")
         if item["status"] == "manual":
-            for step in item.get("steps", []):
-                out.append(f"  - {_esc(step)}")
+            out += [f"  - {esc(step)}" for step in item.get("steps", [])]
     out.append("")
 
-    problems = [c for c in data["checks"] if c["status"] in ("fail", "warn", "error")]
-    if problems:
-        out.append("## What needs attention")
-        out.append("")
-        for check in problems:
-            out.append(f"### {label(check['status'])} {_esc(check['title'])} (`{check['id']}`)")
-            out.append("")
-            out.append(_esc(check["summary"]))
-            out.append("")
-            for f in sorted(check["findings"], key=lambda f: SEVERITY_ORDER.index(f["severity"])):
-                if f["severity"] == "info" and check["status"] != "error":
-                    continue
-                out.append(f"- **{_esc(f['message'])}** ({f['severity']}, `{f['code']}`)")
-                out.append(f"  - What to do: {_esc(f['remediation'])}")
+    found = problems(data)
+    if found:
+        out += ["## What needs attention", ""]
+        for check in found:
+            out += [f"### {label(check['status'])}: {esc(check['title'])} ({code(check['id'])})", ""]
+            out += [esc(check["summary"]), ""]
+            if check["status"] == "error" and not actionable(check):
+                out += [f"- What to do: {esc(NOT_DECIDED_ADVICE)}"]
+            for f in actionable(check):
+                out.append(f"- **{esc(f['message'])}** ({esc(f['severity'])}, {code(f['code'])})")
+                if f.get("remediation"):
+                    out.append(f"  - What to do: {esc(f['remediation'])}")
+            for f in notes(check):
+                out.append(f"- Also noted: {esc(f['message'])} ({code(f['code'])})")
             out.append("")
 
-    out.append("## All checks")
-    out.append("")
-    out.append("| Check | Result | Summary | Time |")
-    out.append("| --- | --- | --- | --- |")
+    out += ["## All checks", "", "| Check | Result | Summary | Time |", "| --- | --- | --- | --- |"]
     for check in data["checks"]:
-        out.append(
-            f"| `{check['id']}` | {label(check['status'])} | {_esc(check['summary'])} | {check['duration_ms']} ms |"
-        )
+        name = code(check["id"]).replace("|", "\\|") + (f" ({esc(check.get('source', ''))})" if is_plugin(check) else "")
+        out.append(f"| {name} | {label(check['status'])} | {esc(check['summary'])} | {check['duration_ms']} ms |")
+    if not data["checks"]:
+        out.append("| (none) | | No check ran. | |")
     out.append("")
 
-    out.append("## Technical details")
-    out.append("")
-    env = data.get("environment", {})
-    for key in ("os", "python", "local_time", "time_zone", "proxy", "resolvers", "pins", "trust_stores"):
-        if key in env:
-            out.append(f"- {key.replace('_', ' ')}: {_esc(_flat(env[key]))}")
+    out += ["## Technical details", ""]
+    out += [f"- {esc(name)}: {esc(value)}" for name, value in environment_rows(data)]
     for warning in data.get("warnings", []):
-        out.append(f"- warning: {_esc(warning)}")
-    if data.get("redactions"):
-        out.append(f"- redacted before saving: {_esc(', '.join(data['redactions']))}")
+        out.append(f"- Warning: {esc(warning)}")
+    redactions = data.get("redactions", [])
+    out.append(
+        f"- Removed before saving (names only, values never stored): {esc(', '.join(redactions))}"
+        if redactions
+        else "- Removed before saving: nothing secret was seen."
+    )
     out.append("")
     for check in data["checks"]:
-        out.append("<details>")
-        out.append(f"<summary>{check['id']}: details and evidence</summary>")
-        out.append("")
-        out.append("```json")
-        payload = {"details": check["details"], "findings": check["findings"]}
-        out.append(json.dumps(payload, indent=2, ensure_ascii=False).replace("```", "`\u200b``"))
-        out.append("```")
-        out.append("")
-        out.append("</details>")
-        out.append("")
+        out += ["<details>", f"<summary>{html.escape(printable(check['id']))}: details and evidence</summary>", ""]
+        out += fenced(technical_json(check), "json")
+        out += ["", "</details>", ""]
     return "\n".join(out).rstrip() + "\n"
-
-
-def _code(text: str) -> str:
-    return str(text).replace("`", "'").replace("\n", " ")
-
-
-def _flat(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, list):
-        return ", ".join(_flat(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) or "none"
-    return str(value)

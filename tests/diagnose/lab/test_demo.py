@@ -68,7 +68,7 @@ def test_one_scenario_as_text(cli: Cli) -> None:
     assert first.startswith("== [1/1] dns-nxdomain: The sign-in name does not exist")
     assert first.endswith("Expected connectivity fail (connectivity.dns_nxdomain): as expected.")
     body = "\n".join(rest)
-    assert "[connectivity.dns_nxdomain]" in body and "Your internet connection reaches the service" in body
+    assert "[connectivity.dns_nxdomain, high]" in body and "Your internet connection reaches the service" in body
     assert result.stdout.rstrip().endswith("demo: 1 of 1 scenarios diagnosed as expected")
 
 
@@ -76,7 +76,7 @@ def test_one_scenario_as_markdown(cli: Cli) -> None:
     result = cli(["demo", "tcp-refused", "--format", "markdown"])
     assert result.code == 0, result.stdout + result.stderr
     assert result.stdout.startswith("## [1/1] tcp-refused: ")
-    assert "# login-doctor report: app.atera-lab.test" in result.stdout
+    assert "# Sign-in diagnosis: app.atera-lab.test" in result.stdout
 
 
 def test_one_scenario_as_json_is_a_valid_report(cli: Cli) -> None:
