@@ -149,7 +149,8 @@ class LabServer:
 
     async def start(self) -> LabServer:
         self._server = await asyncio.start_server(
-            self._on_connection, self.host, self._port, ssl=self.tls, ssl_handshake_timeout=10,
+            self._on_connection, self.host, self._port, ssl=self.tls,
+            ssl_handshake_timeout=10 if self.tls else None,
             limit=MAX_REQUEST_HEAD,
         )
         return self
