@@ -24,6 +24,7 @@ and :func:`~diagnose.redact.fingerprint` hashes; every URL goes through
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -74,6 +75,15 @@ _PROBLEMS = {
 }
 
 MAX_SET_COOKIES_IN_DETAILS = 40
+
+_CAUSES = (
+    "redirects.header_too_large",
+    "redirects.cookie_domain_mismatch",
+    "redirects.cookie_path_mismatch",
+    "redirects.cookie_secure_over_http",
+    "redirects.downgrade",
+)
+"""Findings that explain a loop or a refusal: the summary names them before the symptom."""
 
 
 class RedirectsCheck(Check):
@@ -159,7 +169,7 @@ class _Diagnosis:
     def flow_findings(self) -> None:
         flow = self.flow
         hops = flow.hops
-        for before, after in zip(hops, hops[1:], strict=False):
+        for before, after in itertools.pairwise(hops):
             if before.url.startswith("https:") and after.url.startswith("http:"):
                 secure_withheld = sorted(
                     {w.cookie.name for w in after.withheld if Exclusion.SECURE_ONLY in w.reasons}
@@ -198,7 +208,7 @@ class _Diagnosis:
             ]
             self.add(
                 "redirects.loop",
-                cycle=" → ".join(self.short(h.url) for h in cycle) + " → back to the start",
+                cycle=" → ".join(self.short(h.url) for h in (*cycle, *cycle[:1])) + " → …",
                 cycle_urls=[self.redact.url(h.url) for h in cycle],
                 cycle_steps=[h.index + 1 for h in cycle],
                 repeats_step=(flow.loop_start or 0) + 1,
@@ -294,6 +304,7 @@ class _Diagnosis:
             "exceeds_defaults_of": exceeded,
             "server_limits": {name: {"bytes": limit, "setting": setting} for name, limit, setting in SERVER_LIMITS},
             "observed": observed is not None,
+            "error_page_says_too_large": hop.body_says_too_large,
         }
         if observed is not None:
             self.header_observed = True
@@ -435,7 +446,7 @@ class _Diagnosis:
     def summary(self) -> str:
         serious = sorted(
             (f for f in self.findings if f.severity is not Severity.INFO),
-            key=lambda f: list(Severity).index(f.severity),
+            key=lambda f: (list(Severity).index(f.severity), f.code not in _CAUSES, _CAUSES.index(f.code) if f.code in _CAUSES else 0),
         )
         if serious:
             return serious[0].message

@@ -363,7 +363,7 @@ class Cookie:
             "same_site": self.same_site,
             "session": self.expiry is None,
             "set_by": self.set_by,
-            "set_at_hop": self.set_at_hop,
+            "set_at_step": self.set_at_hop + 1,
         }
 
 
@@ -376,6 +376,7 @@ class SetCookieOutcome:
     value_hash: str
     host: str
     hop: int
+    """Index of the hop (0-based; reports show ``step`` = hop + 1)."""
     stored: bool
     reasons: tuple[Exclusion, ...] = ()
     notes: tuple[Note, ...] = ()
@@ -394,7 +395,7 @@ class SetCookieOutcome:
             "size": self.size,
             "value_hash": self.value_hash,
             "host": self.host,
-            "hop": self.hop,
+            "step": self.hop + 1,
             "stored": self.stored,
             **self.attributes,
         }
@@ -746,7 +747,7 @@ def _lifetime(attrs: Sequence[tuple[str, str]], now: float) -> tuple[float | Non
             return 0.0, None, False, False
         return now + max_age, float(max_age), False, False
     if expires is not None:
-        return expires, expires - now, max_age_invalid, False
+        return expires, expires - now, False, False
     # Nothing valid: a session cookie. Say so when the server meant otherwise.
     return None, None, max_age_invalid, expires_invalid
 

@@ -47,7 +47,7 @@ SECURE = "Secure; HttpOnly; Path=/; SameSite=Lax"
 Route = Callable[[LabRequest], LabResponse]
 
 
-def _router(routes: Mapping[str, Route], hosts: Mapping[str, Mapping[str, Route]] | None = None) -> Handler:
+def _router(routes: Mapping[str, Route], hosts: Mapping[str, Mapping[str, Route]] | None = None) -> Route:
     """Dispatch on (host, path), then on path alone; anything else is a 404."""
 
     def handle(request: LabRequest) -> LabResponse:
