@@ -24,9 +24,10 @@ and :func:`~diagnose.redact.fingerprint` hashes; every URL goes through
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from checks._redirects.cookies import (
@@ -139,12 +140,13 @@ class _Diagnosis:
         flow = self.flow
         first = flow.hops[0] if flow.hops else None
         if first is not None and flow.end is End.REQUEST_FAILED and len(flow.hops) == 1 and first.error_kind == "certificate":
-            return self.check.outcome(
+            skipped = self.check.outcome(
                 "The sign-in flow was not followed: this device does not trust the site's certificate "
                 "(see the certificate check).",
                 details=self.details(),
                 status=Status.SKIP,
             )
+            return self.scrubbed(skipped)
         for hop in flow.hops:
             for c in (*hop.sent, *(w.cookie for w in hop.withheld)):
                 self.redact.note(f"cookie:{c.name}")
@@ -159,7 +161,25 @@ class _Diagnosis:
         self.cookie_findings(escalate=stuck)
         self.eviction_findings(escalate=stuck)
         status = Status.ERROR if flow.end is End.TIME_LIMIT and not self.failing() else None
-        return self.check.outcome(self.summary(), self.findings, self.details(), status=status)
+        return self.scrubbed(self.check.outcome(self.summary(), self.findings, self.details(), status=status))
+
+    def scrubbed(self, outcome: Outcome) -> Outcome:
+        """The last line of defence: no string the check returns holds a cookie value it saw.
+
+        URLs and texts are already redacted where they are captured; this pass
+        also catches a value a server copied somewhere unexpected (a Path
+        attribute, an attribute name, a reason phrase).
+        """
+        scrub = self.flow.jar.scrub
+        findings = tuple(
+            dataclasses.replace(
+                f, message=scrub(f.message), remediation=scrub(f.remediation), evidence=_scrub_tree(f.evidence, scrub)
+            )
+            for f in outcome.findings
+        )
+        return dataclasses.replace(
+            outcome, summary=scrub(outcome.summary), findings=findings, details=_scrub_tree(outcome.details, scrub)
+        )
 
     def failing(self) -> bool:
         return any(f.severity in (Severity.CRITICAL, Severity.HIGH) for f in self.findings)
@@ -176,8 +196,8 @@ class _Diagnosis:
                 )
                 self.add(
                     "redirects.downgrade",
-                    from_url=self.redact.url(before.url),
-                    to_url=self.redact.url(after.url),
+                    from_url=self.url(before.url),
+                    to_url=self.url(after.url),
                     step=before.index + 1,
                     via=after.kind.value,
                     secure_cookies_not_sent=secure_withheld,
@@ -194,7 +214,7 @@ class _Diagnosis:
                     host=hosts[0],
                     hosts=hosts,
                     step=offsite[0].index + 1,
-                    url=self.redact.url(offsite[0].url),
+                    url=self.url(offsite[0].url),
                     known_identity_providers=list(self.idps),
                 )
 
@@ -209,7 +229,7 @@ class _Diagnosis:
             self.add(
                 "redirects.loop",
                 cycle=" → ".join(self.short(h.url) for h in (*cycle, *cycle[:1])) + " → …",
-                cycle_urls=[self.redact.url(h.url) for h in cycle],
+                cycle_urls=[self.url(h.url) for h in cycle],
                 cycle_steps=[h.index + 1 for h in cycle],
                 repeats_step=(flow.loop_start or 0) + 1,
                 cookie_state=cycle[0].jar_state if cycle else "",
@@ -237,7 +257,7 @@ class _Diagnosis:
                     "firefox": "NS_ERROR_REDIRECT_LOOP" if all_fail else "none",
                     "safari": "NSURLErrorHTTPTooManyRedirects",
                 },
-                last_urls=[self.redact.url(h.url) for h in flow.hops[-3:]],
+                last_urls=[self.url(h.url) for h in flow.hops[-3:]],
             )
 
         last = flow.last
@@ -246,20 +266,20 @@ class _Diagnosis:
             self.add(
                 "redirects.broken_location",
                 status=last.status,
-                url=self.redact.url(last.url),
+                url=self.url(last.url),
                 step=last.index + 1,
                 problem=_PROBLEMS.get(problem, problem),
                 location_problem=problem,
-                location=self.redact.url(last.location) if last.location is not None else None,
+                location=self.url(last.location) if last.location is not None else None,
             )
         if flow.end is End.REQUEST_FAILED and last is not None:
             self.add(
                 "redirects.request_failed",
                 step=last.index + 1,
-                url=self.redact.url(last.url),
+                url=self.url(last.url),
                 host=_host(last.url),
                 error=last.error_kind,
-                detail=self.redact.text(last.error or "the request failed"),
+                detail=self.text(last.error or "the request failed"),
             )
 
     # -- header size --------------------------------------------------------------------
@@ -289,11 +309,11 @@ class _Diagnosis:
         largest = sorted(hop.sent, key=lambda c: c.size, reverse=True)[:5]
         evidence: dict[str, Any] = {
             "status": hop.status,
-            "reason": hop.reason,
+            "reason": self.text(hop.reason),
             "host": _host(hop.url),
-            "url": self.redact.url(hop.url),
+            "url": self.url(hop.url),
             "step": hop.index + 1,
-            "server": self.redact.text(hop.server) if hop.server else None,
+            "server": self.text(hop.server) if hop.server else None,
             "cookie_bytes": hop.cookie_header_bytes,
             "cookie_line_bytes": line,
             "request_head_bytes": hop.request_head_bytes,
@@ -366,9 +386,9 @@ class _Diagnosis:
                 "redirects.cookie_path_mismatch",
                 cookies=", ".join(c.name for c in cookies),
                 cookie_path=", ".join(dict.fromkeys(c.path for c in cookies)),
-                needed_paths=", ".join(self.redact.text(p) for p in needed_paths),
+                needed_paths=", ".join(self.text(p) for p in needed_paths),
                 cookie_list=[
-                    {**c.describe(), "needed_paths": [self.redact.text(p) for p in dict.fromkeys(path[c.name]["needed_paths"])],
+                    {**c.describe(), "needed_paths": [self.text(p) for p in dict.fromkeys(path[c.name]["needed_paths"])],
                      "steps": path[c.name]["steps"], "rejected": [Exclusion.NOT_ON_PATH.as_evidence()]}
                     for c in cookies
                 ],
@@ -456,7 +476,7 @@ class _Diagnosis:
             return "The check ran out of time before the sign-in flow ended, so it could not decide."
         cookies = sum(1 for hop in flow.hops for o in hop.set_cookies if o.stored)
         redirects = sum(1 for hop in flow.hops if hop.next_url)
-        answer = f"{last.status} {last.reason}".strip() if last is not None else "no answer"
+        answer = f"{last.status} {self.text(last.reason)}".strip() if last is not None else "no answer"
         return (
             f"The sign-in flow ended after {redirects} redirect{'s' if redirects != 1 else ''} with "
             f"{answer} at {self.short(last.url) if last else '?'}; browsers accept all {cookies} "
@@ -468,12 +488,12 @@ class _Diagnosis:
         last = flow.last
         now = self.ctx.clock.time()
         return {
-            "start_url": self.redact.url(flow.start_url),
+            "start_url": self.url(flow.start_url),
             "end": flow.end.value,
             "steps": len(flow.hops),
             "redirects_in_a_row": flow.max_redirects,
             "final": (
-                {"status": last.status, "reason": last.reason, "url": self.redact.url(last.url)}
+                {"status": last.status, "reason": self.text(last.reason), "url": self.url(last.url)}
                 if last is not None and flow.end is End.FINAL
                 else None
             ),
@@ -493,7 +513,7 @@ class _Diagnosis:
         out: dict[str, Any] = {
             "step": hop.index + 1,
             "kind": hop.kind.value,
-            "url": self.redact.url(hop.url),
+            "url": self.url(hop.url),
             "same_site_request": hop.same_site,
             "cookie_state": hop.jar_state,
             "cookies_sent": [c.name for c in hop.sent],
@@ -505,22 +525,22 @@ class _Diagnosis:
             out["cookies_withheld"] = withheld
         if hop.status is not None:
             out["status"] = hop.status
-            out["reason"] = hop.reason
+            out["reason"] = self.text(hop.reason)
         if hop.server:
-            out["server"] = self.redact.text(hop.server)
+            out["server"] = self.text(hop.server)
         if hop.location is not None:
-            out["location"] = self.redact.url(hop.location)
+            out["location"] = self.url(hop.location)
             out["location_relative"] = not re.match(r"(?i)^\s*[a-z][a-z0-9+.-]*:", hop.location)
         if hop.location_problem:
             out["location_problem"] = hop.location_problem
         if hop.next_url:
-            out["next_url"] = self.redact.url(hop.next_url)
+            out["next_url"] = self.url(hop.next_url)
         if hop.set_cookies:
             out["set_cookies"] = [o.as_evidence() for o in hop.set_cookies[:MAX_SET_COOKIES_IN_DETAILS]]
             if len(hop.set_cookies) > MAX_SET_COOKIES_IN_DETAILS:
                 out["set_cookies_not_listed"] = len(hop.set_cookies) - MAX_SET_COOKIES_IN_DETAILS
         if hop.error:
-            out["error"] = {"kind": hop.error_kind, "detail": self.redact.text(hop.error)}
+            out["error"] = {"kind": hop.error_kind, "detail": self.text(hop.error)}
         if hop.body_truncated:
             out["body_truncated"] = True
         return out
@@ -533,9 +553,26 @@ class _Diagnosis:
     def is_idp(self, host: str) -> bool:
         return _under(host, self.idps)
 
+    def url(self, url: str) -> str:
+        """A URL fit for the report: redacted, and stripped of any cookie value it repeats."""
+        return self.flow.jar.scrub(self.redact.url(url))
+
+    def text(self, text: str) -> str:
+        return self.flow.jar.scrub(self.redact.text(text))
+
     def short(self, url: str) -> str:
         """Host and path only (no query): enough to recognise a step, nothing secret."""
-        return self.redact.text(f"{_host(url)}{_path(url)}")
+        return self.text(f"{_host(url)}{_path(url)}")
+
+
+def _scrub_tree(value: Any, scrub: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {scrub(str(k)): _scrub_tree(v, scrub) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub_tree(v, scrub) for v in value]
+    return value
 
 
 def _under(host: str, domains: Iterable[str]) -> bool:

@@ -467,6 +467,7 @@ class CookieJar:
         max_per_site: int = MAX_COOKIES_PER_SITE,
     ) -> None:
         self._cookies: list[Cookie] = []
+        self._values: set[str] = set()
         self._public_suffix = public_suffix
         self._max_per_site = max_per_site
         self.evictions: list[Eviction] = []
@@ -492,11 +493,21 @@ class CookieJar:
         return digest.hexdigest()[:12]
 
     def scrub(self, text: str) -> str:
-        """``text`` with every stored cookie value replaced (defence in depth for error messages)."""
-        for c in sorted(self._cookies, key=lambda c: len(c.value), reverse=True):
-            if len(c.value) >= 4 and c.value in text:
-                text = text.replace(c.value, REDACTED)
+        """``text`` with every cookie value this jar was ever offered replaced by ``[redacted]``.
+
+        Defence in depth: servers copy session ids into URLs (``;jsessionid=``),
+        reason phrases or error pages, under names no redactor can guess. Values
+        shorter than 4 characters (``1``, ``en``) are left: they are not secrets
+        and would garble the text.
+        """
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, REDACTED)
         return text
+
+    def _remember(self, value: str) -> None:
+        if len(value) >= 4 and len(self._values) < 10_000:
+            self._values.add(value)
 
     # -- storing -----------------------------------------------------------------------
 
@@ -506,6 +517,7 @@ class CookieJar:
         parsed = parse_set_cookie(line)
         if isinstance(parsed, Exclusion):
             name, _, value = line.partition(";")[0].partition("=")
+            self._remember(value.strip(_WSP))
             return SetCookieOutcome(
                 name=_printable(name.strip(_WSP))[:256],
                 size=len(name.strip(_WSP)) + len(value.strip(_WSP)),
@@ -516,6 +528,7 @@ class CookieJar:
                 reasons=(parsed,),
             )
 
+        self._remember(parsed.value)
         reasons: list[Exclusion] = []
         notes: list[Note] = []
         if parsed.oversized_attributes:

@@ -202,11 +202,11 @@ class FlowWalker:
             hop.status = response.status_code
             hop.reason = response.reason_phrase or ""
             hop.server = response.headers.get("server")
+            set_cookie_lines = [v.decode("latin-1") for k, v in response.headers.raw if k.lower() == b"set-cookie"]
             hop.body_truncated = truncated
             hop.body_says_too_large = _says_header_too_large(body)
-            for raw_name, raw_value in response.headers.raw:
-                if raw_name.lower() == b"set-cookie":
-                    hop.set_cookies.append(jar.receive(raw_value.decode("latin-1"), target, self.now(), hop=hop.index))
+            for line in set_cookie_lines:
+                hop.set_cookies.append(jar.receive(line, target, self.now(), hop=hop.index))
 
             if hop.status in REDIRECT_STATUSES:
                 raw_location = _header_text(response, b"location")

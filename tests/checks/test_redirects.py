@@ -10,19 +10,26 @@ never reach any report format.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from checks._redirects.flow import BODY_LIMIT, End, FlowWalker
-from diagnose.check import SystemClock
-from diagnose.lab.scenario import SIGNIN_PAGE, Lab, all_scenarios, diagnose_scenario
-from diagnose.lab.scenarios.redirects import APP, CANARY
-from diagnose.lab.servers import LabRequest, LabResponse
+from checks.redirects import RedirectsCheck
+from diagnose.check import CheckContext, SystemClock
+from diagnose.lab.scenario import SIGNIN_PAGE, Lab, LabRun, all_scenarios, diagnose_scenario
+from diagnose.lab.scenarios.redirects import APP, CANARY, IDP
+from diagnose.lab.servers import LabRequest, LabResponse, LabThread
 from diagnose.model import CheckResult, Finding, Report, Severity, Status, report_to_json
 from diagnose.redact import fingerprint
+from diagnose.session import make_target
 from reports.render import FORMATS, render
 from reports.schema import validation_errors
 
@@ -360,13 +367,45 @@ async def test_canary_cookie_value_and_token_appear_in_no_report_format() -> Non
     state = next(o for o in steps[0]["set_cookies"] if o["name"] == "oidc_state")
     assert state["value_hash"] == fingerprint(CANARY)
     assert "oidc_state" in steps[2]["cookies_sent"] and steps[-1]["status"] == 200
-    assert "query:code" in data["redactions"] and "cookie:oidc_state" in data["redactions"]
+    assert {"query:code", "cookie:oidc_state"} <= set(report.redactions)
     assert set(FORMATS) >= {"json", "markdown", "text"}
     for fmt in FORMATS:
         text = render(data, fmt)
         assert CANARY not in text, fmt
         assert CANARY.lower() not in text.lower(), fmt
     assert "oidc_state" in render(data, "json")  # names stay: the test is not vacuous
+
+
+def test_canary_stays_out_of_cli_output_and_report_files(tmp_path: Path) -> None:
+    """The same flow through the command line: stdout (json), progress on stderr, -o files."""
+    with LabThread() as thread:
+        lab = Lab()
+        thread.run(lab.__aenter__())
+        flow = all_scenarios()["redirects-identity-provider"].factory(lab)
+        try:
+            run: LabRun = thread.run(flow.__aenter__())
+            port = urlsplit(run.url).port
+            files = [tmp_path / "report.md", tmp_path / "report.txt", tmp_path / "report.json"]
+            env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+            env.update(PYTHONPATH=str(ROOT), NO_COLOR="1", no_proxy="*")
+            proc = subprocess.run(
+                [sys.executable, "-m", "diagnose", run.url, "--only", "redirects", "--format", "json",
+                 "--no-plugins", "--ca-file", str(lab.ca_file),
+                 "--resolve", f"{APP}:{port}:127.0.0.1", "--resolve", f"{IDP}:{port}:127.0.0.1",
+                 *(arg for f in files for arg in ("-o", str(f)))],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            )
+        finally:
+            thread.run(flow.__aexit__(None, None, None))
+            thread.run(lab.__aexit__(None, None, None))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert validation_errors(data) == []
+    check = next(c for c in data["checks"] if c["id"] == "redirects")
+    assert check["status"] == "pass" and check["details"]["final"]["status"] == 200
+    outputs = [proc.stdout, proc.stderr, *(f.read_text("utf-8") for f in files)]
+    for text in outputs:
+        assert CANARY.lower() not in text.lower()
 
 
 # --------------------------------------------------------------------- hostile servers
@@ -411,3 +450,57 @@ async def test_only_get_is_sent_and_no_credentials() -> None:
     assert {r.method for r in server.requests} == {"GET"}
     assert all(r.header("authorization") is None for r in server.requests)
     assert [r.header("cookie") for r in server.requests] == [None, "a=1", "a=1"]
+
+
+async def test_a_walk_cut_off_by_the_time_budget_is_undecided_never_a_pass() -> None:
+    class HurriedCheck(RedirectsCheck):
+        timeout = 1.1  # leaves a 0.1 s budget: below what one hop needs
+
+    async with Lab() as lab:
+        server = await lab.https(lambda r: LabResponse.html(SIGNIN_PAGE), names=[APP])
+        dns = await lab.dns({APP: ["127.0.0.1"]})
+        run = lab.run(server.url("/users/login", host=APP), dns=dns)
+        ctx = CheckContext(make_target(run.url, run.profile), run.profile, run.settings, run.net, SystemClock())
+        outcome = await HurriedCheck().run(ctx)
+    assert outcome.resolved_status() is Status.ERROR
+    assert outcome.details["end"] == "time_limit" and "ran out of time" in outcome.summary
+    assert server.requests == []
+
+
+async def test_a_cookie_value_copied_into_urls_is_scrubbed_everywhere() -> None:
+    """URL rewriting (``;jsessionid=``) puts the session id where no parameter name gives it away."""
+    session = "JSESSION-c4nary-8d41f0"
+
+    def handler(request: LabRequest) -> LabResponse:
+        if request.path == "/users/login":
+            return LabResponse.redirect(
+                f"/home;jsessionid={session}?next={session}",
+                headers=[("Set-Cookie", f"JSESSIONID={session}; Secure; HttpOnly; Path=/")],
+            )
+        return LabResponse(302, reason=f"Found {session}")  # a broken redirect echoing the value
+
+    async with Lab() as lab:
+        server = await lab.https(handler, names=[APP])
+        dns = await lab.dns({APP: ["127.0.0.1"]})
+        run = lab.run(server.url("/users/login", host=APP), dns=dns)
+        ctx = CheckContext(make_target(run.url, run.profile), run.profile, run.settings, run.net, SystemClock())
+        outcome = await RedirectsCheck().run(ctx)
+    assert server.requests[1].header("cookie") == f"JSESSIONID={session}"  # it did travel
+    assert [f.code for f in outcome.findings] == ["redirects.broken_location"]
+    text = json.dumps([outcome.summary, outcome.details, [(f.message, f.remediation, f.evidence) for f in outcome.findings]])
+    assert session not in text
+    assert "jsessionid=[redacted]" in text
+
+
+async def test_untrusted_certificate_skips_the_walk_instead_of_guessing() -> None:
+    from diagnose.lab.pki import CertificateAuthority
+
+    stranger = CertificateAuthority.create("Not the lab CA").issue([APP])
+    async with Lab() as lab:
+        server = await lab.https(lambda r: LabResponse.html(SIGNIN_PAGE), names=[APP], issued=stranger)
+        dns = await lab.dns({APP: ["127.0.0.1"]})
+        run = lab.run(server.url("/users/login", host=APP), dns=dns)
+        ctx = CheckContext(make_target(run.url, run.profile), run.profile, run.settings, run.net, SystemClock())
+        outcome = await RedirectsCheck().run(ctx)
+    assert outcome.resolved_status() is Status.SKIP and outcome.findings == ()
+    assert "certificate" in outcome.summary and outcome.details["hops"][0]["error"]["kind"] == "certificate"

@@ -18,6 +18,7 @@ from checks._redirects.cookies import (
     CookieUrl,
     Exclusion,
     Note,
+    SetCookieOutcome,
     default_path,
     parse_cookie_date,
     path_match,
@@ -30,7 +31,7 @@ HTTPS = CookieUrl("https", "app.atera-lab.test", "/users/login")
 HTTP = CookieUrl("http", "app.atera-lab.test", "/users/login")
 
 
-def store(line: str, url: CookieUrl = HTTPS, jar: CookieJar | None = None):  # type: ignore[no-untyped-def]
+def store(line: str, url: CookieUrl = HTTPS, jar: CookieJar | None = None) -> tuple[CookieJar, SetCookieOutcome]:
     jar = jar or CookieJar()
     return jar, jar.receive(line, url, NOW)
 
