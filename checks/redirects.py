@@ -522,7 +522,7 @@ class _Diagnosis:
         }
         withheld = [w.as_evidence() for w in hop.withheld if w.cookie.site == site]
         if withheld:
-            out["cookies_withheld"] = withheld
+            out["cookies_withheld"] = withheld[:MAX_SET_COOKIES_IN_DETAILS]
         if hop.status is not None:
             out["status"] = hop.status
             out["reason"] = self.text(hop.reason)

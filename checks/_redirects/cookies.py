@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from diagnose.redact import REDACTED, fingerprint
@@ -166,6 +166,7 @@ def is_public_suffix(domain: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)
 def registrable_domain(host: str) -> str:
     """The "site" of a host (eTLD+1), the host itself for addresses and bare suffixes."""
     host = host.strip("[]").lower().rstrip(".")
@@ -352,7 +353,7 @@ class Cookie:
     def describe(self) -> dict[str, Any]:
         """Name, size, attributes and a short hash of the value: safe for a report."""
         return {
-            "name": self.name,
+            "name": _display_name(self.name),
             "size": self.size,
             "value_hash": fingerprint(self.value),
             "domain": self.domain,
@@ -391,7 +392,7 @@ class SetCookieOutcome:
 
     def as_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "name": self.name,
+            "name": _display_name(self.name),
             "size": self.size,
             "value_hash": self.value_hash,
             "host": self.host,
@@ -423,7 +424,7 @@ class Withheld:
 
     def as_evidence(self) -> dict[str, Any]:
         return {
-            "name": self.cookie.name,
+            "name": _display_name(self.cookie.name),
             "domain": self.cookie.domain,
             "path": self.cookie.path,
             "rejected": [r.as_evidence() for r in self.reasons],
@@ -763,6 +764,12 @@ def _lifetime(attrs: Sequence[tuple[str, str]], now: float) -> tuple[float | Non
         return expires, expires - now, False, False
     # Nothing valid: a session cookie. Say so when the server meant otherwise.
     return None, None, max_age_invalid, expires_invalid
+
+
+def _display_name(name: str) -> str:
+    """A cookie name as a report shows it: printable, and at most 128 characters."""
+    shown = _printable(name)
+    return shown if len(shown) <= 128 else shown[:125] + "..."
 
 
 def _printable(text: str) -> str:
