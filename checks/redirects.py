@@ -149,9 +149,9 @@ class _Diagnosis:
             return self.scrubbed(skipped)
         for hop in flow.hops:
             for c in (*hop.sent, *(w.cookie for w in hop.withheld)):
-                self.redact.note(f"cookie:{c.name}")
+                self.redact.note(f"cookie:{c.name[:128]}")
             for o in hop.set_cookies:
-                self.redact.note(f"cookie:{o.name}")
+                self.redact.note(f"cookie:{o.name[:128]}")
 
         self.flow_findings()
         self.header_findings()
