@@ -17,8 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checks._redirects.cookies import CookieJar, CookieUrl
+from checks._redirects.cookies import CookieJar
 from checks._redirects.flow import FlowWalker
+from checks._redirects.rules import CookieUrl
 from diagnose.check import SystemClock
 from diagnose.lab.scenario import Lab, diagnose_scenario
 from diagnose.lab.servers import LabRequest, LabResponse

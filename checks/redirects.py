@@ -30,13 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from checks._redirects.cookies import (
-    Cookie,
-    Exclusion,
-    Note,
-    SetCookieOutcome,
-    registrable_domain,
-)
+from checks._redirects.cookies import Cookie, SetCookieOutcome
 from checks._redirects.flow import (
     CHROME_FIREFOX_LIMIT,
     MAX_HOPS,
@@ -46,6 +40,7 @@ from checks._redirects.flow import (
     FlowWalker,
     Hop,
 )
+from checks._redirects.rules import Exclusion, Note, registrable_domain
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Finding, Severity, Status
 

@@ -30,15 +30,8 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any
 
-from checks._redirects.cookies import (
-    Cookie,
-    CookieJar,
-    CookieUrl,
-    Retrieval,
-    SetCookieOutcome,
-    Withheld,
-    registrable_domain,
-)
+from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
+from checks._redirects.rules import CookieUrl, registrable_domain
 from diagnose.net import HTTP_TIMEOUT, read_bounded
 
 MAX_HOPS = 25

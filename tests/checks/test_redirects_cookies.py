@@ -12,18 +12,17 @@ import json
 
 import pytest
 
-from checks._redirects.cookies import (
+from checks._redirects.cookies import CookieJar, SetCookieOutcome
+from checks._redirects.flow import parse_refresh
+from checks._redirects.rules import (
     MAX_LIFETIME_SECONDS,
-    CookieJar,
     CookieUrl,
     Exclusion,
     Note,
-    SetCookieOutcome,
     default_path,
     parse_cookie_date,
     path_match,
 )
-from checks._redirects.flow import parse_refresh
 from diagnose.redact import fingerprint
 
 NOW = 1_800_000_000.0
