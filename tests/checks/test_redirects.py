@@ -25,7 +25,7 @@ from checks._redirects.flow import BODY_LIMIT, End, FlowWalker
 from checks.redirects import RedirectsCheck
 from diagnose.check import CheckContext, SystemClock
 from diagnose.lab.scenario import SIGNIN_PAGE, Lab, LabRun, all_scenarios, diagnose_scenario
-from diagnose.lab.scenarios.redirects import APP, CANARY, IDP
+from diagnose.lab.scenarios.redirects import APP, CANARY, CODE_CANARY, IDP
 from diagnose.lab.servers import LabRequest, LabResponse, LabThread
 from diagnose.model import CheckResult, Finding, Report, Severity, Status, report_to_json
 from diagnose.redact import fingerprint
@@ -370,9 +370,9 @@ async def test_canary_cookie_value_and_token_appear_in_no_report_format() -> Non
     assert {"query:code", "cookie:oidc_state"} <= set(report.redactions)
     assert set(FORMATS) >= {"json", "markdown", "text"}
     for fmt in FORMATS:
-        text = render(data, fmt)
-        assert CANARY not in text, fmt
-        assert CANARY.lower() not in text.lower(), fmt
+        text = render(data, fmt).lower()
+        assert CANARY.lower() not in text, fmt
+        assert CODE_CANARY.lower() not in text, fmt
     assert "oidc_state" in render(data, "json")  # names stay: the test is not vacuous
 
 
@@ -406,6 +406,7 @@ def test_canary_stays_out_of_cli_output_and_report_files(tmp_path: Path) -> None
     outputs = [proc.stdout, proc.stderr, *(f.read_text("utf-8") for f in files)]
     for text in outputs:
         assert CANARY.lower() not in text.lower()
+        assert CODE_CANARY.lower() not in text.lower()
 
 
 # --------------------------------------------------------------------- hostile servers

@@ -31,8 +31,10 @@ GONE = f"gone.{LAB_DOMAIN}"
 NAMES = (APP, AUTH, LAB_DOMAIN, IDP, EVIL)
 
 CANARY = "lbdcanary7Q2xV9kZ4mW"
-"""A secret-looking value the identity-provider scenario puts in cookies and
-``Location`` queries; a test asserts it appears in no report format."""
+"""A secret-looking value the identity-provider scenario puts in cookies (and in
+the ``state`` query that must match one); a test asserts it appears in no report format."""
+CODE_CANARY = "lbdcodeR8tN3pL6vY1s"
+"""An authorization code in a ``Location`` query and in no cookie: only URL redaction keeps it out."""
 
 NGINX_494_PAGE = (
     "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n"
@@ -213,7 +215,7 @@ async def identity_provider(lab: Lab) -> AsyncIterator[LabRun]:
         return _redirect(authorize, f"oidc_state={CANARY}; {SECURE}")
 
     def authorize(request: LabRequest) -> LabResponse:
-        back = _url(request, f"/callback?code={CANARY}&state={request.query.get('state', '')}", APP)
+        back = _url(request, f"/callback?code={CODE_CANARY}&state={request.query.get('state', '')}", APP)
         return _redirect(back, f"idp_session={CANARY}-idp; Secure; HttpOnly; Path=/; SameSite=None")
 
     def callback(request: LabRequest) -> LabResponse:
