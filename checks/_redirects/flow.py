@@ -1,0 +1,395 @@
+"""Walk a sign-in flow hop by hop, as a browser's top-level navigation would.
+
+Each hop is one GET: the browser-like :class:`~checks._redirects.cookies.CookieJar`
+decides which cookies go with it, the answer's ``Set-Cookie`` lines go back
+into the jar, and a 301/302/303/307/308 ``Location`` (or a meta refresh) names
+the next hop. Nothing else is ever sent: no form is submitted, no credential
+attached, no POST (so the 303 and "301/302 after POST" method changes never
+arise).
+
+A loop is the same URL requested with the same cookie state twice: a
+deterministic server must answer the same way again, so the browser can only
+go round until it gives up. A URL that repeats while the cookies change (a
+counter, a state cookie being set) is progress, not a loop. Chrome and Firefox
+do not look for cycles at all, they count: 20 redirects and the 21st fails;
+Safari stops after 16. The walk records both.
+
+The walk is bounded: at most :data:`MAX_HOPS` requests, :data:`BODY_LIMIT`
+bytes of each body, one deadline for the whole walk and a timeout per hop.
+Everything here is raw (URLs may carry tokens); the check redacts it before
+any of it becomes evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from html.parser import HTMLParser
+from typing import Any
+
+from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
+from checks._redirects.rules import CookieUrl, registrable_domain
+from diagnose.net import HTTP_TIMEOUT, read_bounded
+
+MAX_HOPS = 25
+"""Requests one walk makes at most (above every browser's redirect limit)."""
+BODY_LIMIT = 64 * 1024
+"""Bytes of a response body read at most (enough for a page's ``<head>``)."""
+MAX_REFRESH_DELAY = 5.0
+"""A meta refresh slower than this is a page reloading itself, not a step of sign-in."""
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHROME_FIREFOX_LIMIT = 20
+"""``net::URLRequest`` kMaxRedirects and Firefox ``network.http.redirection-limit``."""
+SAFARI_LIMIT = 16
+"""Apple's ``NSURLErrorHTTPTooManyRedirects`` threshold."""
+
+
+class HopKind(StrEnum):
+    START = "start"
+    REDIRECT = "redirect"
+    META_REFRESH = "meta_refresh"
+
+
+class End(StrEnum):
+    """How a walk ended."""
+
+    FINAL = "final"
+    """An answer that is not a redirect: the page the browser would show."""
+    LOOP = "loop"
+    HOP_LIMIT = "hop_limit"
+    BROKEN_LOCATION = "broken_location"
+    REQUEST_FAILED = "request_failed"
+    TIME_LIMIT = "time_limit"
+
+
+@dataclass
+class Hop:
+    """One request of the walk and what came back. Raw: redact before reporting."""
+
+    index: int
+    url: str
+    kind: HopKind
+    same_site: bool
+    redirects_before: int
+    """Redirects already followed in this navigation before this request."""
+    jar_state: str
+    retrieval: Retrieval
+    request_head_bytes: int = 0
+    status: int | None = None
+    reason: str = ""
+    server: str | None = None
+    location: str | None = None
+    location_problem: str | None = None
+    """``missing``, ``empty``, ``invalid`` or ``unsupported_scheme`` for a broken redirect."""
+    next_url: str | None = None
+    set_cookies: list[SetCookieOutcome] = field(default_factory=list)
+    error_kind: str | None = None
+    error: str | None = None
+    body_says_too_large: bool = False
+    body_truncated: bool = False
+
+    @property
+    def sent(self) -> tuple[Cookie, ...]:
+        return self.retrieval.sent
+
+    @property
+    def withheld(self) -> tuple[Withheld, ...]:
+        return self.retrieval.withheld
+
+    @property
+    def cookie_header_bytes(self) -> int:
+        return self.retrieval.header_bytes
+
+
+@dataclass
+class Flow:
+    """A whole walk: the hops, how it ended, and the jar as it was at the end."""
+
+    start_url: str
+    hops: list[Hop]
+    end: End
+    jar: CookieJar
+    loop_start: int | None = None
+    """With :attr:`End.LOOP`: the hop the walk came back to."""
+    max_redirects: int = 0
+    """The most redirects followed in a row within one navigation."""
+
+    @property
+    def last(self) -> Hop | None:
+        return self.hops[-1] if self.hops else None
+
+    def cycle(self) -> list[Hop]:
+        """The hops that repeat, from the first visit of the repeated state on."""
+        if self.loop_start is None:
+            return []
+        return self.hops[self.loop_start :]
+
+
+class FlowWalker:
+    """Follows a sign-in flow through ``net`` (a :class:`diagnose.net.Net`)."""
+
+    def __init__(
+        self,
+        net: Any,
+        *,
+        now: Callable[[], float],
+        monotonic: Callable[[], float],
+        budget: float,
+        max_hops: int = MAX_HOPS,
+        body_limit: int = BODY_LIMIT,
+        hop_timeout: float = HTTP_TIMEOUT,
+    ) -> None:
+        self.net = net
+        self.now = now
+        self.monotonic = monotonic
+        self.budget = budget
+        self.max_hops = max_hops
+        self.body_limit = body_limit
+        self.hop_timeout = hop_timeout
+
+    async def walk(self, start_url: str) -> Flow:
+        import ada_url
+
+        jar = CookieJar()
+        hops: list[Hop] = []
+        seen: dict[tuple[str, str], int] = {}
+        deadline = self.monotonic() + self.budget
+        url, kind = ada_url.URL(start_url).href, HopKind.START
+        initiator: tuple[str, str] | None = None  # None: typed by the person (browser-initiated)
+        chain: list[tuple[str, str]] = []  # sites of this navigation's redirect chain
+        redirects = 0
+        max_redirects = 0
+
+        def finish(end: End, loop_start: int | None = None) -> Flow:
+            return Flow(start_url, hops, end, jar, loop_start, max(max_redirects, redirects))
+
+        while True:
+            if len(hops) >= self.max_hops:
+                return finish(End.HOP_LIMIT)
+            parsed = ada_url.URL(url)
+            target = CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
+            now = self.now()
+            state = jar.state(now)
+            key = (url.split("#", 1)[0], state)
+            if key in seen:
+                return finish(End.LOOP, seen[key])
+            seen[key] = len(hops)
+            site = (target.scheme, registrable_domain(target.host))
+            chain.append(site)
+            same_site = (initiator is None or initiator == site) and all(s == site for s in chain)
+            remaining = deadline - self.monotonic()
+            if remaining <= 0.2:
+                return finish(End.TIME_LIMIT)
+            retrieval = jar.retrieve(target, now, same_site=same_site)
+            hop = Hop(len(hops), url, kind, same_site, redirects, state, retrieval)
+            hops.append(hop)
+            try:
+                response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
+            except _FetchError as exc:
+                hop.error_kind, hop.error = exc.kind, jar.scrub(exc.detail)
+                return finish(End.REQUEST_FAILED)
+
+            hop.status = response.status_code
+            hop.reason = response.reason_phrase or ""
+            hop.server = response.headers.get("server")
+            set_cookie_lines = [v.decode("latin-1") for k, v in response.headers.raw if k.lower() == b"set-cookie"]
+            hop.body_truncated = truncated
+            hop.body_says_too_large = _says_header_too_large(body)
+            for line in set_cookie_lines:
+                hop.set_cookies.append(jar.receive(line, target, self.now(), hop=hop.index))
+
+            if hop.status in REDIRECT_STATUSES:
+                raw_location = _header_text(response, b"location")
+                hop.location = raw_location
+                next_url, problem = _resolve(raw_location, url)
+                if problem is not None or next_url is None:
+                    hop.location_problem = problem
+                    return finish(End.BROKEN_LOCATION)
+                hop.next_url = next_url
+                redirects += 1
+                max_redirects = max(max_redirects, redirects)
+                url, kind = next_url, HopKind.REDIRECT
+                continue
+
+            refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
+            if refresh is not None:
+                next_url, problem = _resolve(refresh, url)
+                if next_url is not None and problem is None:
+                    hop.location = refresh
+                    hop.next_url = next_url
+                    # A meta refresh starts a new navigation, initiated by this page.
+                    initiator, chain, redirects = site, [], 0
+                    url, kind = next_url, HopKind.META_REFRESH
+                    continue
+            return finish(End.FINAL)
+
+    async def _fetch(self, hop: Hop, timeout: float) -> tuple[Any, bytes, bool]:
+        """GET ``hop.url`` with exactly the jar's cookies; bounded in time and size."""
+        import httpx
+
+        proxy = self.net.proxy_for(hop.url)
+        header = hop.retrieval.header
+        try:
+            async with asyncio.timeout(timeout):
+                # A fresh client per hop: httpx's own cookie store never adds to the
+                # jar's header, and the proxy is chosen per URL as a browser does.
+                async with self.net.http_client(verify=True, proxy=proxy, timeout=timeout) as client:
+                    headers = {"Cookie": header.encode("latin-1", "replace")} if header else {}
+                    request = client.build_request("GET", hop.url, headers=headers)
+                    hop.request_head_bytes = _head_size(request)
+                    response = await client.send(request, stream=True)
+                    body = await read_bounded(response, self.body_limit)
+        except TimeoutError:
+            raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s") from None
+        except httpx.ConnectError as exc:
+            kind = "certificate" if _is_certificate_error(exc) else "connect"
+            raise _FetchError(kind, _exc_text(exc)) from None
+        except httpx.TimeoutException as exc:
+            raise _FetchError("timeout", _exc_text(exc) or "timed out") from None
+        except httpx.RemoteProtocolError as exc:
+            raise _FetchError("protocol", _exc_text(exc)) from None
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            raise _FetchError("other", _exc_text(exc)) from None
+        return response, body.data, body.truncated
+
+
+class _FetchError(Exception):
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def _head_size(request: Any) -> int:
+    """Bytes of the request line and headers as sent (what Node's 16 KiB limit counts)."""
+    target = request.url.raw_path
+    size = len(b"GET ") + len(target) + len(b" HTTP/1.1\r\n")
+    for name, value in request.headers.raw:
+        size += len(name) + 2 + len(value) + 2
+    return size + 2
+
+
+def _header_text(response: Any, name: bytes) -> str | None:
+    for raw_name, raw_value in response.headers.raw:
+        if raw_name.lower() == name:
+            try:
+                return str(raw_value.decode("utf-8"))
+            except UnicodeDecodeError:
+                return str(raw_value.decode("latin-1"))
+    return None
+
+
+def _resolve(location: str | None, base: str) -> tuple[str | None, str | None]:
+    """The absolute URL a browser goes to, or why it cannot (RFC 3986 / WHATWG resolution)."""
+    import ada_url
+
+    if location is None:
+        return None, "missing"
+    if not location.strip():
+        return None, "empty"
+    try:
+        target = ada_url.URL(location.strip(), base)
+    except ValueError:
+        return None, "invalid"
+    if target.protocol not in ("http:", "https:"):
+        return None, "unsupported_scheme"
+    return target.href, None
+
+
+_TOO_LARGE_TEXT = re.compile(
+    rb"(?i)request header or cookie too large|request header fields too large|"
+    rb"header (?:field )?too (?:long|large)|size of a request header field exceeds|"
+    rb"request_header_too_large|header_overflow"
+)
+
+
+def _says_header_too_large(body: bytes) -> bool:
+    """The error pages of nginx, Apache, IIS, Node and CDNs when request headers are too big."""
+    return bool(_TOO_LARGE_TEXT.search(body[:16384]))
+
+
+def _refresh_target(response: Any, body: bytes) -> str | None:
+    """The URL of a prompt meta refresh (``<meta http-equiv=refresh>`` or a ``Refresh`` header)."""
+    header = response.headers.get("refresh")
+    candidates = [header] if header else []
+    content_type = response.headers.get("content-type", "")
+    if "html" in content_type.lower() or (not content_type and body.lstrip()[:1] == b"<"):
+        finder = _MetaRefreshFinder()
+        try:
+            finder.feed(body.decode("utf-8", "replace"))
+            finder.close()
+        except (AssertionError, ValueError):  # html.parser gives up on some garbage
+            pass
+        candidates += finder.contents
+    for content in candidates:
+        parsed = parse_refresh(content)
+        if parsed is not None and parsed[1] is not None and parsed[0] <= MAX_REFRESH_DELAY:
+            return parsed[1]
+    return None
+
+
+class _MetaRefreshFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.contents: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta" or len(self.contents) >= 1:
+            return
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if values.get("http-equiv", "").strip().lower() == "refresh" and "content" in values:
+            self.contents.append(values["content"])
+
+
+_REFRESH_TIME = re.compile(r"[ \t\n\f\r]*([0-9]*)(\.[0-9.]*)?")
+
+
+def parse_refresh(content: str) -> tuple[float, str | None] | None:
+    """The HTML "shared declarative refresh steps": (delay in seconds, URL or None for the page itself)."""
+    m = _REFRESH_TIME.match(content)
+    if m is None or (not m.group(1) and not m.group(2)):
+        return None
+    delay = float(m.group(1) or 0)
+    rest = content[m.end() :]
+    if not rest:
+        return delay, None
+    if rest[0] not in ";, \t\n\f\r":
+        return None
+    rest = rest.lstrip(" \t\n\f\r")
+    if rest[:1] in (";", ","):
+        rest = rest[1:]
+    rest = rest.lstrip(" \t\n\f\r")
+    if not rest:
+        return delay, None
+    url_part = rest
+    lowered = rest.lower()
+    if lowered.startswith("url"):
+        after = rest[3:].lstrip(" \t\n\f\r")
+        if after.startswith("="):
+            url_part = after[1:].lstrip(" \t\n\f\r")
+    if url_part[:1] in ("'", '"'):
+        quote = url_part[0]
+        url_part = url_part[1:].split(quote, 1)[0]
+    url_part = url_part.strip()
+    return delay, (url_part or None)
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    import ssl
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _exc_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 300 else text[:297] + "..."
