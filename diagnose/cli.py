@@ -236,8 +236,29 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     import asyncio
 
     progress = None if ns.quiet else _progress_printer(env)
-    report = asyncio.run(diagnosis.run(progress))
+    report = asyncio.run(_run_until_stopped(diagnosis, progress))
     return finish(report, fmt or ("text" if env.stdout_isatty else "json"), outputs, env)
+
+
+async def _run_until_stopped(diagnosis: Any, progress: Callable[[Any], None] | None) -> Any:
+    """Run the diagnosis; SIGTERM (how RMM agents and service managers stop a script)
+    ends it like Ctrl-C does: the checks that finished are reported, marked interrupted."""
+    import asyncio
+    import contextlib
+    import signal
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed = False
+    if task is not None and hasattr(signal, "SIGTERM"):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            installed = True
+    try:
+        return await diagnosis.run(progress)
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _load_tui() -> Callable[..., int] | None:

@@ -52,7 +52,10 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def test_sigint_after_first_check_writes_interrupted_report(tmp_path: Path, black_holed_port: int) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_sigint_after_first_check_writes_interrupted_report(
+    tmp_path: Path, black_holed_port: int, stop: signal.Signals
+) -> None:
     # Given a run whose connectivity check is stalled on a black-holed server
     profile = tmp_path / "lab.toml"
     profile.write_text(PROFILE, encoding="utf-8")
@@ -77,7 +80,7 @@ def test_sigint_after_first_check_writes_interrupted_report(tmp_path: Path, blac
                 break
         else:
             pytest.fail(f"the quick check never finished: {''.join(seen)}")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
