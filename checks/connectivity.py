@@ -211,27 +211,34 @@ class _Run:
         )
 
     async def offline(self, main: Lookup) -> bool:
-        """Add ``connectivity.offline`` when nothing resolves or there is no route at all."""
+        """Add ``connectivity.offline`` when nothing resolves or there is no route at all.
+
+        The vendor's other names are asked first: if any of them resolves, the
+        network works and only this name is broken, even without a default
+        route (a LAN-only or proxy-only network reaches its DNS server without
+        a default gateway).
+        """
         route = has_default_route()
         self.details["default_route"] = route
+        control_hosts = [
+            h for h in self.ctx.profile.section("connectivity").get("control_hosts", []) if h != self.host
+        ]
+        controls: Sequence[Lookup] = []
+        if control_hosts and not main.resolver.startswith("pinned"):
+            resolver = self.net.system()
+            controls = await asyncio.gather(*(resolver.lookup(h) for h in control_hosts))
+            self.details["control_lookups"] = [c.as_evidence() for c in controls]
+            if any(c.ok for c in controls):
+                return False
         if route is False:
             self.add(
                 "connectivity.offline",
                 why="it has no network route (no default gateway).",
-                lookup=main.as_evidence(),
+                lookups=[main.as_evidence(), *(c.as_evidence() for c in controls)],
+                dns_error=main.error.value if main.error else None,
             )
             return True
-        if main.resolver.startswith("pinned"):
-            return False
-        control_hosts = [
-            h for h in self.ctx.profile.section("connectivity").get("control_hosts", []) if h != self.host
-        ]
-        if not control_hosts:
-            return False
-        resolver = self.net.system()
-        controls: Sequence[Lookup] = await asyncio.gather(*(resolver.lookup(h) for h in control_hosts))
-        self.details["control_lookups"] = [c.as_evidence() for c in controls]
-        if any(c.ok for c in controls):
+        if not controls:
             return False
         names = ", ".join([self.host, *control_hosts])
         self.add(
@@ -286,7 +293,10 @@ class _Run:
         self.details["tls"] = modern.as_evidence()
         if modern.ok:
             return True
-        if modern.error in ("protocol_version", "handshake_failure", "other"):
+        # A server that only speaks TLS 1.0/1.1 may answer a modern ClientHello with an alert,
+        # or just drop the connection (RST or EOF): version-intolerant stacks, and servers
+        # that abort a failed handshake, do the latter. Only a legacy retry tells them apart.
+        if modern.error in ("protocol_version", "handshake_failure", "reset", "eof", "other"):
             legacy = await tls_handshake(address, self.port, self.host, handshake_context(legacy=True))
             self.details["tls_legacy"] = legacy.as_evidence()
             if legacy.ok and legacy.version in ("TLSv1", "TLSv1.1", "SSLv3"):
@@ -383,7 +393,7 @@ class _Run:
         import httpx
 
         probes = self.ctx.profile.section("connectivity").get("captive_portal_probes", [])
-        results = []
+        results: list[dict[str, Any]] = []
         for probe in probes:
             url = str(probe.get("url", ""))
             try:
@@ -510,6 +520,7 @@ def _is_certificate_error(exc: BaseException) -> bool:
 
 
 def _exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    # Messages end with their own full stop ("...failed: {detail}."), so drop the exception's.
+    text = (str(exc) or type(exc).__name__).rstrip(".")
     return text if len(text) < 300 else text[:297] + "..."
 

@@ -15,7 +15,6 @@ is one line too (``--debug`` shows the traceback).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -199,6 +198,7 @@ def check_writable(path: Path) -> None:
 
 
 def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
+    from diagnose.check import SystemClock
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
@@ -223,7 +223,7 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
         net=net,
         warnings=registry.warnings,
         note=ns.note,
-        **({"clock": env.clock} if env.clock is not None else {}),
+        clock=env.clock or SystemClock(),
     )
 
     headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
@@ -231,6 +231,8 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
         tui = _load_tui()
         if tui is not None:
             return int(tui(diagnosis, outputs, env))
+
+    import asyncio
 
     progress = None if ns.quiet else _progress_printer(env)
     report = asyncio.run(diagnosis.run(progress))

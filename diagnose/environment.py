@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, unique
-from importlib.metadata import EntryPoint
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from diagnose.check import Clock
     from diagnose.net import Net
     from diagnose.settings import Settings

@@ -26,14 +26,16 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from diagnose.settings import Settings
 
 if TYPE_CHECKING:
+    import httpcore
     import httpx
 
 DNS_TIMEOUT = 4.0
@@ -357,8 +359,12 @@ def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["http/1.1"])
     if legacy:
-        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        # Offering TLS 1.0/1.1 on purpose, to detect servers stuck there: Python's
+        # DeprecationWarning for these versions is expected here, not a problem to report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         with contextlib.suppress(ssl.SSLError):
             ctx.set_ciphers("ALL:@SECLEVEL=0")
     return ctx
@@ -612,7 +618,7 @@ class Net:
         pool = transport._pool
         if not hasattr(pool, "_network_backend"):  # pragma: no cover - guards an httpcore change
             raise RuntimeError("unsupported httpcore version: cannot apply --resolve pins")
-        pool._network_backend = _ResolvingBackend(self, on_connect)
+        pool._network_backend = cast("httpcore.AsyncNetworkBackend", _ResolvingBackend(self, on_connect))
         return httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -788,10 +794,8 @@ async def _in_daemon_thread(fn: Callable[[], Any], timeout: float) -> Any:
             value, ok = fn(), True
         except BaseException as exc:  # delivered to the awaiting coroutine
             value, ok = exc, False
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
             loop.call_soon_threadsafe(deliver, ok, value)
-        except RuntimeError:  # the loop is gone: nobody is waiting any more
-            pass
 
     threading.Thread(target=work, name="login-doctor-resolver", daemon=True).start()
     async with asyncio.timeout(timeout):

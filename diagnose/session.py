@@ -11,7 +11,7 @@ import platform
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -98,14 +98,14 @@ class Diagnosis:
             )
         )
 
-        def make_context(results: dict[str, CheckResult] | object) -> CheckContext:
+        def make_context(results: Mapping[str, CheckResult]) -> CheckContext:
             return CheckContext(
                 target=self.target,
                 profile=self.profile,
                 settings=self.settings,
                 net=net,
                 clock=self.clock,
-                results=dict(results),  # type: ignore[call-overload]
+                results=dict(results),
                 redact=redactor,
             )
 

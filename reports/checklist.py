@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from diagnose.model import ChecklistItemResult, CheckResult, Status, worst_status
+from diagnose.model import ChecklistItemResult, CheckResult, Severity, Status, worst_status
 from diagnose.profiles import Profile
 
 
@@ -88,8 +88,11 @@ def _advice(item: ChecklistItem, status: Status, results: Sequence[CheckResult])
     if status is Status.PASS:
         return item.advice_pass
     if status in (Status.FAIL, Status.WARN):
-        # The most specific advice is the remediation of the worst finding.
-        findings = [f for r in results if r.status is status for f in r.findings]
+        # The most specific advice is the remediation of the most severe finding.
+        findings = sorted(
+            (f for r in results if r.status is status for f in r.findings),
+            key=lambda f: list(Severity).index(f.severity),
+        )
         specific = findings[0].remediation if findings else ""
         return f"{item.advice_fail} {specific}".strip() if specific and specific not in item.advice_fail else item.advice_fail
     return item.advice_unknown

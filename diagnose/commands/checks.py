@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from diagnose.cli import _Parser
 from diagnose.environment import Environment, ExitStatus
@@ -17,7 +18,7 @@ def main(argv: list[str], env: Environment) -> int:
     from diagnose.registry import discover
 
     registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": info.id,
             "title": info.cls.title,

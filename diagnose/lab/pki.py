@@ -24,6 +24,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 KeyType = Literal["ec", "rsa"]
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+SigningHash = hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512
+"""Hashes cryptography signs with (SHA-1 and MD5 certificates need the openssl command)."""
 
 _CURVES: dict[int, ec.EllipticCurve] = {256: ec.SECP256R1(), 384: ec.SECP384R1(), 521: ec.SECP521R1(), 192: ec.SECP192R1()}
 
@@ -105,7 +107,7 @@ class CertificateAuthority:
         key_size: int | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        hash_algorithm: SigningHash | None = None,
     ) -> CertificateAuthority:
         """A self-signed root CA, valid from yesterday for ten years unless told otherwise."""
         key = new_key(key_type, key_size)
@@ -211,7 +213,7 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         include_san: bool = True,
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        hash_algorithm: SigningHash | None = None,
         aia_ca_issuers_url: str | None = None,
         ocsp_url: str | None = None,
         crl_url: str | None = None,

@@ -17,11 +17,11 @@ import importlib
 import pkgutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from diagnose.check import Clock
+from diagnose.check import Clock, SystemClock
 from diagnose.lab.dns import Answer, LabDns
 from diagnose.lab.pki import CertificateAuthority, Issued
 from diagnose.lab.servers import Handler, LabResponse, LabServer, server_context
@@ -55,6 +55,9 @@ class LabRun:
     clock: Clock | None = None
     only: tuple[str, ...] = ()
     """Checks the scenario is about (empty: all)."""
+    observed: dict[str, Any] = field(default_factory=dict)
+    """What the scenario's servers saw (live objects such as request lists), read after the
+    run by tests: the server's side of the story, e.g. that nothing connected to a trap."""
 
 
 ScenarioFactory = Callable[["Lab"], contextlib.AbstractAsyncContextManager[LabRun]]
@@ -250,13 +253,20 @@ class DiagnosedScenario:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def diagnose_scenario(name: str, *, only: Sequence[str] | None = None) -> DiagnosedScenario:
-    """Start the lab, run scenario ``name`` through a real :class:`~diagnose.session.Diagnosis`."""
+async def diagnose_scenario(
+    name: str, *, only: Sequence[str] | None = None, timeout: float | None = None
+) -> DiagnosedScenario:
+    """Start the lab, run scenario ``name`` through a real :class:`~diagnose.session.Diagnosis`.
+
+    ``timeout`` replaces the scenario's run deadline (``login-doctor demo --timeout``).
+    """
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
 
     chosen = all_scenarios()[name]
     async with Lab() as lab, chosen.factory(lab) as run:
+        if timeout is not None:
+            run.settings = replace(run.settings, timeout=timeout)
         registry = discover(plugins=False)
         plan = registry.plan(tuple(only if only is not None else run.only))
         diagnosis = Diagnosis(
@@ -266,7 +276,7 @@ async def diagnose_scenario(name: str, *, only: Sequence[str] | None = None) -> 
             settings=run.settings,
             net=run.net,
             warnings=registry.warnings,
-            **({"clock": run.clock} if run.clock is not None else {}),
+            clock=run.clock or SystemClock(),
         )
         report = await diagnosis.run()
-    return DiagnosedScenario(chosen, report)
+    return DiagnosedScenario(chosen, report, run.observed)

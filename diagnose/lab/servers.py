@@ -149,8 +149,8 @@ class LabServer:
 
     async def start(self) -> LabServer:
         self._server = await asyncio.start_server(
-            self._on_connection, self.host, self._port, ssl=self.tls, ssl_handshake_timeout=10,
-            limit=MAX_REQUEST_HEAD,
+            self._on_connection, self.host, self._port, ssl=self.tls,
+            ssl_handshake_timeout=10 if self.tls else None, limit=MAX_REQUEST_HEAD,
         )
         return self
 
@@ -190,7 +190,7 @@ class LabServer:
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = (lines[0].split(" ") + ["", "", ""])[:3]
+        method, target, _version = [*lines[0].split(" "), "", "", ""][:3]
         headers = tuple(
             (name.strip(), value.strip())
             for name, sep, value in (line.partition(":") for line in lines[1:] if line)

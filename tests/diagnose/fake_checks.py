@@ -1,0 +1,143 @@
+"""Checks used by the engine tests: each one does one thing the runner must handle."""
+
+from __future__ import annotations
+
+import asyncio
+
+from diagnose.check import Check, CheckContext, FindingSpec, Outcome
+from diagnose.model import Severity, Status
+
+CATALOGUE = {
+    "alpha.broken": FindingSpec(Severity.HIGH, "Alpha is broken on {host}.", "Fix alpha."),
+    "alpha.meh": FindingSpec(Severity.MEDIUM, "Alpha is so-so.", "Tune alpha."),
+}
+
+
+class Alpha(Check):
+    id = "alpha"
+    title = "Alpha works"
+    failure_title = "Alpha does not work"
+    description = "Fails when the target host is 'bad.test'."
+    findings = CATALOGUE
+    delay = 0.2
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        await asyncio.sleep(self.delay)
+        if ctx.target.host == "bad.test":
+            return self.outcome("Alpha failed.", [self.finding("alpha.broken", evidence={"host": ctx.target.host})])
+        return self.outcome("Alpha is fine.")
+
+
+class Beta(Check):
+    id = "beta"
+    title = "Beta works"
+    failure_title = "Beta does not work"
+    description = "Independent of alpha; sleeps as long."
+    delay = 0.2
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        await asyncio.sleep(self.delay)
+        return self.outcome("Beta is fine.")
+
+
+class NeedsAlpha(Check):
+    id = "needs_alpha"
+    title = "Needs alpha"
+    failure_title = "Needs alpha (failed)"
+    description = "Reads alpha's result."
+    requires = ("alpha",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        alpha = ctx.result("alpha")
+        assert alpha is not None
+        return self.outcome(f"alpha said {alpha.status.value}", details={"saw": sorted(ctx.results)})
+
+
+class Crashes(Check):
+    id = "crashes"
+    title = "Crashes"
+    failure_title = "Crashes (failed)"
+    description = "Raises an unexpected exception carrying a secret."
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        raise RuntimeError("boom at https://x.test/?access_token=SECRET123456")
+
+
+class Slow(Check):
+    id = "slow"
+    title = "Slow"
+    failure_title = "Slow (failed)"
+    description = "Outlives its own timeout."
+    timeout = 0.3
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        await asyncio.sleep(30)
+        return self.outcome("never")
+
+
+class Forever(Check):
+    id = "forever"
+    title = "Forever"
+    failure_title = "Forever (failed)"
+    description = "Outlives the run's deadline (its own timeout is long)."
+    timeout = 60
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        await asyncio.sleep(60)
+        return self.outcome("never")
+
+
+class Manual(Check):
+    id = "manualish"
+    title = "Manual"
+    failure_title = "Manual"
+    description = "Returns an explicit status."
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("The person must look.", status=Status.MANUAL)
+
+
+class NotACheck:
+    id = "not_a_check"
+
+
+class BadId(Check):
+    id = "Bad-Id"
+    title = "x"
+    failure_title = "x"
+    description = "x"
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("x")
+
+
+class DuplicateConnectivity(Check):
+    id = "connectivity"
+    title = "Imposter"
+    failure_title = "Imposter"
+    description = "Reuses a built-in id."
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("x")
+
+
+class CycleA(Check):
+    id = "cycle_a"
+    title = "a"
+    failure_title = "a"
+    description = "a"
+    requires = ("cycle_b",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("a")
+
+
+class CycleB(Check):
+    id = "cycle_b"
+    title = "b"
+    failure_title = "b"
+    description = "b"
+    requires = ("cycle_a",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("b")

@@ -1,0 +1,135 @@
+"""The runner: concurrency, dependencies, timeouts, deadline, crashes, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import EntryPoint
+
+from diagnose.events import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
+from diagnose.model import Report, Status, Target, report_to_json
+from diagnose.net import Net
+from diagnose.profiles import load_profile
+from diagnose.registry import discover
+from diagnose.session import Diagnosis
+from diagnose.settings import Settings
+from reports.schema import validation_errors
+
+
+def _ep(name: str) -> EntryPoint:
+    cls = {"alpha": "Alpha", "beta": "Beta", "needs_alpha": "NeedsAlpha", "crashes": "Crashes",
+           "slow": "Slow", "forever": "Forever", "manualish": "Manual"}[name]
+    return EntryPoint(name=name, value=f"tests.diagnose.fake_checks:{cls}", group="login_doctor.checks")
+
+
+def _diagnosis(names: list[str], host: str = "good.test", timeout: float = 10, skip: tuple[str, ...] = ()) -> Diagnosis:
+    registry = discover(plugins=False, extra=[_ep(n) for n in names])
+    plan = registry.plan([n for n in names if n not in skip], skip)
+    return Diagnosis(
+        target=Target(f"https://{host}/", f"https://{host}/", host),
+        profile=load_profile("atera"),
+        plan=plan,
+        settings=Settings(timeout=timeout),
+        net=Net(Settings(timeout=timeout), proxy_env={}),
+        warnings=registry.warnings,
+    )
+
+
+async def _run(d: Diagnosis) -> tuple[Report, list[Event]]:
+    events: list[Event] = []
+    report = await d.run(events.append)
+    assert validation_errors(report_to_json(report)) == []
+    return report, events
+
+
+async def test_independent_checks_run_concurrently() -> None:
+    # Given two checks that do not depend on each other
+    report, events = await _run(_diagnosis(["alpha", "beta"]))
+    # Then both start before either finishes
+    kinds = [(type(e).__name__, getattr(e, "check_id", None) or getattr(getattr(e, "result", None), "id", None))
+             for e in events if isinstance(e, (CheckStarted, CheckFinished))]
+    assert kinds[:2] == [("CheckStarted", "alpha"), ("CheckStarted", "beta")]
+    assert isinstance(events[0], RunStarted) and isinstance(events[-1], RunFinished)
+    assert [c.status for c in report.checks] == [Status.PASS, Status.PASS]
+    assert report.status is Status.PASS
+
+
+async def test_dependant_runs_after_dependency_and_sees_only_declared_results() -> None:
+    report, _ = await _run(_diagnosis(["alpha", "beta", "needs_alpha"]))
+    needs = report.check("needs_alpha")
+    assert needs is not None and needs.status is Status.PASS
+    assert needs.summary == "alpha said pass"
+    assert needs.details["saw"] == ["alpha"]
+
+
+async def test_dependant_of_failed_check_is_skipped_with_reason() -> None:
+    report, _ = await _run(_diagnosis(["alpha", "needs_alpha"], host="bad.test"))
+    alpha, needs = report.check("alpha"), report.check("needs_alpha")
+    assert alpha is not None and alpha.status is Status.FAIL
+    assert alpha.title == "Alpha does not work"  # failure title when it fails
+    assert alpha.findings[0].message == "Alpha is broken on bad.test."
+    assert needs is not None and needs.status is Status.SKIP
+    assert "alpha" in needs.summary and "fail" in needs.summary
+    assert report.status is Status.FAIL
+
+
+async def test_crash_is_an_error_for_that_check_only_and_is_redacted() -> None:
+    report, _ = await _run(_diagnosis(["alpha", "crashes"]))
+    crashed = report.check("crashes")
+    assert crashed is not None and crashed.status is Status.ERROR
+    assert crashed.details["exception"] == "RuntimeError"
+    assert "SECRET123456" not in str(report_to_json(report))
+    alpha = report.check("alpha")
+    assert alpha is not None and alpha.status is Status.PASS
+    assert report.status is Status.ERROR
+
+
+async def test_check_timeout_is_an_error() -> None:
+    report, _ = await _run(_diagnosis(["slow", "beta"]))
+    slow = report.check("slow")
+    assert slow is not None and slow.status is Status.ERROR
+    assert slow.details["error"] == "timeout"
+
+
+async def test_deadline_returns_report_with_what_finished() -> None:
+    report, _ = await _run(_diagnosis(["beta", "forever"], timeout=0.8))
+    beta, forever = report.check("beta"), report.check("forever")
+    assert beta is not None and beta.status is Status.PASS
+    assert forever is not None and forever.status is Status.ERROR
+    assert forever.details["error"] == "cut off by the run's deadline"
+    assert any("time limit" in w for w in report.warnings)
+    assert not report.interrupted
+
+
+async def test_cancelled_run_still_returns_partial_report() -> None:
+    d = _diagnosis(["beta", "forever"], timeout=30)
+    finished = asyncio.Event()
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, CheckFinished) and event.result.id == "beta":
+            finished.set()
+
+    task = asyncio.create_task(d.run(on_event))
+    await finished.wait()
+    task.cancel()
+    report = await task
+    assert report.interrupted
+    beta, forever = report.check("beta"), report.check("forever")
+    assert beta is not None and beta.status is Status.PASS
+    assert forever is not None and forever.status is Status.ERROR
+    assert validation_errors(report_to_json(report)) == []
+
+
+async def test_skip_of_required_dependency_skips_dependant() -> None:
+    report, _ = await _run(_diagnosis(["alpha", "needs_alpha"], skip=("alpha",)))
+    assert report.check("alpha") is None
+    needs = report.check("needs_alpha")
+    assert needs is not None and needs.status is Status.SKIP
+    assert "left out" in needs.summary
+    # Nothing decided: the run must not read as passed.
+    assert report.status is Status.ERROR
+
+
+async def test_explicit_status_is_kept() -> None:
+    report, _ = await _run(_diagnosis(["manualish"]))
+    manual = report.check("manualish")
+    assert manual is not None and manual.status is Status.MANUAL
