@@ -24,7 +24,9 @@ bound, and says what that does to sign-in:
 
 No source, no verdict: without at least one validated source the check
 never passes; it ends with ``clock.no_time_source`` and status ``error``
-("could not decide", so the checklist item never reads as passed). No time
+("could not decide", so the checklist item never reads as passed), or
+``skip`` when the profile configures no time source at all and the sign-in
+site sends no usable ``Date`` (nothing to measure against). No time
 server is ever contacted by a literal address unless the person typed one
 with ``--ntp-server``: when names do not resolve (offline), the check ends
 at once. The whole check stays inside its own timeout: every step is cut at
@@ -423,6 +425,10 @@ class _Run:
                 self.add("clock.no_time_source", why=why)
                 summary = f"The clock could not be checked: {why}"
                 details["verdict"] = "no_time_source"
+                if self.nothing_configured():
+                    # Not a failure to measure: there was nothing to measure against.
+                    status = Status.SKIP
+                    summary = f"Skipped: {why}"
             else:
                 summary = "The time sources disagree, so this device's clock offset cannot be told."
                 details["verdict"] = "inconclusive"
@@ -543,7 +549,14 @@ class _Run:
         high = (measure.offset + measure.uncertainty) - t_low
         return (low + high) / 2, (high - low) / 2
 
+    def nothing_configured(self) -> bool:
+        """No time server and no web time source configured: only the site's own Date was there."""
+        return not self.ntp_sources and not self.section.get("http_date_sources")
+
     def no_source_reason(self) -> str:
+        if self.nothing_configured():
+            site = f" ({self.target.reason})" if self.target is not None and self.target.reason else ""
+            return f"no time source is configured, and the sign-in site's clock could not be read{site}."
         if not self.ntp_sources:
             ntp_part = "no time server is configured"
         elif self.offline():

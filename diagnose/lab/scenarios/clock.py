@@ -100,6 +100,12 @@ async def clock_lab(
         clock=clock,
         only=["clock"],
     )
+    run.observed.update(
+        ntp_queries=[n.queries for n in servers],
+        site_requests=getattr(site_server, "requests", None),
+        web_requests=[getattr(w, "requests", None) for w in web_servers],
+        dns_queries=dns.queries,
+    )
     return ClockLab(run, servers, site_server, web_servers, dns, clock, names)
 
 
