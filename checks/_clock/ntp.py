@@ -25,9 +25,13 @@ from __future__ import annotations
 
 import secrets
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from diagnose.net import UdpReply
 
 NTP_UNIX_DELTA = 2_208_988_800
 """Seconds from the NTP epoch (1900) to the Unix epoch (1970)."""
@@ -255,30 +259,28 @@ def evaluate(data: bytes, nonce: int, t1: float, t4: float) -> Measurement | Rej
 class UdpNet(Protocol):
     """The part of :class:`diagnose.net.Net` an NTP query uses."""
 
-    async def udp_exchange(self, host: str, port: int, payload: bytes, timeout: float) -> tuple[bytes, str]: ...
-
-
-class Now(Protocol):
-    def __call__(self) -> float: ...
+    async def udp_exchange_timed(
+        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
+    ) -> UdpReply: ...
 
 
 async def exchange(
-    net: UdpNet, address: str, port: int, now: Now, timeout: float
+    net: UdpNet, address: str, port: int, now: Callable[[], float], timeout: float
 ) -> Measurement | Rejected | NoReply:
-    """Send one request to ``address:port`` through ``net`` and judge the reply."""
+    """Send one request to ``address:port`` through ``net`` and judge the reply.
+
+    ``T1`` and ``T4`` are read by ``net`` right at the socket (local wall time from ``now``).
+    """
     nonce = new_nonce()
-    payload = build_request(nonce)
-    t1 = now()
     try:
-        data, _peer = await net.udp_exchange(address, port, payload, timeout)
+        reply = await net.udp_exchange_timed(address, port, build_request(nonce), timeout, now)
     except TimeoutError:
         return NoReply.TIMEOUT
     except ConnectionRefusedError:
         return NoReply.REFUSED
     except OSError:
         return NoReply.UNREACHABLE
-    t4 = now()
-    return evaluate(data, nonce, t1, t4)
+    return evaluate(reply.data, nonce, reply.sent, reply.received)
 
 
 def packet_evidence(packet: Packet | None) -> dict[str, Any]:

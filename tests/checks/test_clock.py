@@ -33,7 +33,7 @@ from diagnose.lab.ntp import LabNtp, dated
 from diagnose.lab.scenario import Lab, LabRun, all_scenarios, diagnose_scenario
 from diagnose.lab.scenarios.clock import ClockLab, WebTime, clock_lab
 from diagnose.model import CheckResult, Report, Status, report_to_json
-from diagnose.net import Net
+from diagnose.net import Net, UdpReply
 from diagnose.redact import Redactor
 from diagnose.settings import Endpoint
 from reports.schema import validation_errors
@@ -507,6 +507,12 @@ class RecordingNet(Net):
     async def udp_exchange(self, host: str, port: int, payload: bytes, timeout: float) -> tuple[bytes, str]:
         self.udp.append((host, port))
         return await super().udp_exchange(host, port, payload, timeout)
+
+    async def udp_exchange_timed(
+        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
+    ) -> UdpReply:
+        self.udp.append((host, port))
+        return await super().udp_exchange_timed(host, port, payload, timeout, now)
 
     def http_client(self, *, on_connect: Callable[[str, int, str], None] | None = None, **kwargs: Any) -> Any:
         return super().http_client(on_connect=lambda h, p, a: self.tcp.append((h, p, a)), **kwargs)
