@@ -221,7 +221,10 @@ class _Run:
         self.ctx = ctx
         self.net = ctx.net
         self.tb = Timebase(ctx.clock)
-        self.deadline = self.tb.mono() + max(1.0, check.timeout - DEADLINE_MARGIN)
+        # The check's own deadline comes before the runner's: its timeout, or the whole run's
+        # when that is shorter (the clock check starts with the run: it needs no other check).
+        limit = min(check.timeout, ctx.settings.timeout)
+        self.deadline = self.tb.mono() + max(0.5, limit - min(DEADLINE_MARGIN, 0.2 * limit))
         self.section = ctx.profile.section("clock")
         self.facts = {**ctx.profile.facts_for_messages(), "host": ctx.target.host}
         self.findings: list[Finding] = []

@@ -584,6 +584,29 @@ async def test_only_invalid_time_servers_never_pass_even_with_the_local_clock_ri
         assert source(result, role="target")["reason"] == "the response has no readable Date header"
 
 
+async def test_a_short_run_deadline_is_respected_too() -> None:
+    """With --timeout 2.5 and every source silent, the check still concludes by itself."""
+    async with Lab() as lab:
+        world = await clock_lab(
+            lab, ntp=[LabNtp(drop=True)], site=WebTime(silent=True), web=[WebTime(silent=True)], timeout=2.5
+        )
+        report = await diagnose(world.run)
+        result = clock_result(report)
+        assert report.warnings == ()  # the run's deadline was not hit
+        assert result.status is Status.ERROR and "clock.no_time_source" in codes(result)
+        assert "error" not in result.details
+
+
+async def test_nothing_configured_and_no_date_is_a_skip_not_a_pass() -> None:
+    async with Lab() as lab:
+        world = await clock_lab(lab, site=WebTime(date=False))
+        result = clock_result(await diagnose(world.run))
+        assert result.status is Status.SKIP
+        assert codes(result) == ["clock.no_time_source"]
+        assert "no time source is configured" in result.summary
+        assert result.title == "Your device clock could not be checked"
+
+
 async def test_sources_that_disagree_but_agree_on_the_verdict() -> None:
     """0 s and +0.5 s cannot both be right, but either way codes work: say so, with a pass."""
     async with Lab() as lab:

@@ -69,6 +69,7 @@ async def clock_lab(
     web: Sequence[WebTime] = (),
     resolve: bool = True,
     window: int | None = None,
+    timeout: float = 20.0,
 ) -> ClockLab:
     """Start the time sources and return a run of the ``clock`` check against them.
 
@@ -99,6 +100,7 @@ async def clock_lab(
         ntp_servers=[Endpoint(f"ntp{i}.{LAB_DOMAIN}", s.port) for i, s in enumerate(servers, 1)],
         clock=clock,
         only=["clock"],
+        timeout=timeout,
     )
     run.observed.update(
         ntp_queries=[n.queries for n in servers],
