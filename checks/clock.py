@@ -252,6 +252,13 @@ class _Run:
         )
         return DEFAULT_WINDOW
 
+    def _list(self, key: str) -> list[str]:
+        value = self.section.get(key, [])
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        self.notes.append(f"the profile's [clock] {key} is not a list of strings; it was ignored")
+        return []
+
     def _ntp_endpoints(self) -> list[Endpoint]:
         if self.ctx.settings.ntp_servers:
             self.servers_from = "--ntp-server"
@@ -259,7 +266,7 @@ class _Run:
         else:
             self.servers_from = "profile"
             endpoints = []
-            for text in self.section.get("ntp_servers", []):
+            for text in self._list("ntp_servers"):
                 try:
                     endpoints.append(parse_endpoint(str(text), default_port=NTP_PORT, option="ntp_servers"))
                 except UsageError as exc:
@@ -281,7 +288,7 @@ class _Run:
         if self.target is not None:
             seen.add(_origin(self.target.url))
         out = []
-        for url in self.section.get("http_date_sources", []):
+        for url in self._list("http_date_sources"):
             source = self._http_source(str(url), "fallback")
             if source is not None and _origin(source.url) not in seen:
                 seen.add(_origin(source.url))

@@ -57,7 +57,7 @@ async def diagnose(run: LabRun) -> Report:
         plan=registry.plan(("clock",)),
         settings=run.settings,
         net=run.net,
-        **({"clock": run.clock} if run.clock is not None else {}),
+        clock=run.clock or SystemClock(),
     )
     return await diagnosis.run()
 
