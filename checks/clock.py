@@ -73,6 +73,9 @@ DNS_TIMEOUT = 2.5
 MAX_NTP_SERVERS = 8
 HTTP_MAX_REQUESTS = 8
 """Requests per HTTP Date source in the fallback: the interval halves with each one."""
+SETTLED = 0.1
+"""Seconds of combined uncertainty at which the HTTP Date fallback stops asking."""
+SETTLE_POLL = 0.1
 DEADLINE_MARGIN = 1.0
 """Seconds kept free before the check's timeout for concluding and closing connections."""
 
@@ -375,7 +378,23 @@ class _Run:
             others = self._fallback_sources()
         self.http_sources.extend(others)
         tasks.extend(asyncio.create_task(s.refine(HTTP_MAX_REQUESTS, self.deadline)) for s in others)
-        await asyncio.gather(*tasks)
+        jobs = dict(zip(self.http_sources, tasks, strict=True))
+        pending = set(tasks)
+        while pending:
+            _done, pending = await asyncio.wait(pending, timeout=SETTLE_POLL)
+            for task in _done:
+                task.result()  # a bug in refining is not swallowed
+            if pending and self.settled(jobs):
+                return  # the tasks still running are cancelled by the caller
+
+    def settled(self, jobs: dict[HttpDateSource, asyncio.Task[None]]) -> bool:
+        """Enough to conclude: every source has answered twice (or is done), and a majority
+        agrees to within :data:`SETTLED`. Each source need not be narrow itself: the
+        intersection is what the offset comes from."""
+        if any(not task.done() and len(source.fresh) < 2 for source, task in jobs.items()):
+            return False
+        chosen = select([s.interval for s in jobs if s.interval is not None])
+        return chosen is not None and chosen.uncertainty <= SETTLED
 
     # -- combining ----------------------------------------------------------------------
 
@@ -446,8 +465,8 @@ class _Run:
 
         summary = self.report_verdict(measure, now)
         self.report_kerberos(measure)
-        self.report_server_clock(measure, details)
-        return self.check.outcome(summary, self.findings, details, status)
+        server_note = self.report_server_clock(measure, details)
+        return self.check.outcome(summary + server_note, self.findings, details, status)
 
     def report_rejections(self) -> None:
         for source in self.ntp_sources:
@@ -479,7 +498,8 @@ class _Run:
 
     def report_disagreement(self, measure: _Measure) -> None:
         candidates = "; ".join(
-            f"{c.label}: {offset_text((c.interval[0] + c.interval[1]) / 2)}" for c in measure.candidates
+            f"by {c.label} this clock is {offset_text((c.interval[0] + c.interval[1]) / 2)}"
+            for c in measure.candidates
         )
         evidence: dict[str, Any] = {"candidates": candidates, "sources": [_candidate_evidence(c) for c in measure.candidates]}
         if measure.verdict is not None:
@@ -527,10 +547,11 @@ class _Run:
             assert measure.offset is not None
             self.add("clock.kerberos_skew", offset_text=offset_text(measure.offset), tolerance_s=KERBEROS_TOLERANCE)
 
-    def report_server_clock(self, measure: _Measure, details: dict[str, Any]) -> None:
+    def report_server_clock(self, measure: _Measure, details: dict[str, Any]) -> str:
+        """Report the sign-in site's clock; returns a sentence for the summary when it is off."""
         server = self.server_offset(measure)
         if server is None:
-            return
+            return ""
         value, unc = server
         details["server_date_offset_s"] = round(value, 3)
         details["server_date_uncertainty_s"] = round(unc, 3)
@@ -547,6 +568,10 @@ class _Run:
                 threshold_s=threshold,
                 saml_tolerance_s=SAML_TOLERANCE,
             )
+            return (
+                f" But the sign-in site's own clock is {offset_text(value)}: a problem on the service's side."
+            )
+        return ""
 
     def server_offset(self, measure: _Measure) -> tuple[float, float] | None:
         """The sign-in site's clock minus true time, from its Date and the combined offset."""

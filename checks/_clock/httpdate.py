@@ -114,7 +114,7 @@ def next_send_time(low: float, high: float, rtt: float, now: float) -> float:
     return math.ceil(u - middle) + middle - half
 
 
-@dataclass
+@dataclass(eq=False)
 class HttpDateSource:
     """The ``Date`` of one URL, refined request by request."""
 
