@@ -31,8 +31,9 @@ from checks._clock import ntp
 from diagnose.check import SystemClock
 from diagnose.lab.scenario import Lab
 from diagnose.lab.scenarios.clock import clock_lab
-from diagnose.model import CheckResult, Status
+from diagnose.model import CheckResult, Status, report_to_json
 from diagnose.settings import Endpoint
+from reports.schema import validation_errors
 
 pytestmark = pytest.mark.interop
 
@@ -115,19 +116,24 @@ def chronyd(tmp_path: Path, fake: str | None = None) -> Iterator[int]:
 
 
 async def measure(port: int) -> CheckResult:
-    """The clock check with chrony as the only time server and this machine's real clock."""
-    from tests.checks.test_clock import clock_result, diagnose
+    """The clock check, through a real Diagnosis, with chrony as the only time server and
+    this machine's real clock."""
+    from diagnose.registry import discover
+    from diagnose.session import Diagnosis, make_target
 
     async with Lab() as lab:
         world = await clock_lab(lab)
-        run = lab.run(
-            world.run.url,
-            dns=world.dns,
-            profile=world.run.profile,
-            ntp_servers=[Endpoint("127.0.0.1", port)],
+        run = lab.run(world.run.url, dns=world.dns, profile=world.run.profile, ntp_servers=[Endpoint("127.0.0.1", port)])
+        report = await Diagnosis(
+            target=make_target(run.url, run.profile),
+            profile=run.profile,
+            plan=discover(plugins=False).plan(("clock",)),
+            settings=run.settings,
+            net=run.net,
             clock=SystemClock(),
-        )
-        return clock_result(await diagnose(run))
+        ).run()
+    assert validation_errors(report_to_json(report)) == []
+    return next(c for c in report.checks if c.id == "clock")
 
 
 @pytest.mark.parametrize(("fake", "expected", "status"), [(None, 0.0, Status.PASS), ("+95s", -95.0, Status.FAIL)])
