@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from diagnose.settings import Settings
@@ -439,6 +440,208 @@ def _ssl_error_kind(exc: ssl.SSLError) -> str:
     return "other"
 
 
+# ------------------------------------------------------------------------- certificate chain
+
+
+CHAIN_LIMIT = 64 * 1024
+"""Bytes a server may send before the handshake is abandoned (a 10000-name certificate is ~330 KB: too much)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFetch:
+    """The certificates a server sent in one handshake, in the order it sent them.
+
+    Nothing on this connection is verified: it exists only to read what the
+    server presents. Verdicts are made from ``certificates`` separately.
+    """
+
+    address: str
+    port: int
+    server_name: str
+    ok: bool
+    certificates: tuple[bytes, ...] = ()
+    """DER, leaf first, exactly as sent."""
+    stapled_ocsp: bytes = b""
+    """The OCSP response the server stapled (``status_request``), empty when none."""
+    version: str = ""
+    cipher: str = ""
+    legacy: bool = False
+    """True when only the legacy probe (TLS 1.0-1.2, any cipher) completed."""
+    error: str = ""
+    detail: str = ""
+    duration_ms: int = 0
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "port": self.port,
+            "server_name": self.server_name,
+            "ok": self.ok,
+            "version": self.version,
+            "cipher": self.cipher,
+            "legacy_probe": self.legacy,
+            "certificates_sent": len(self.certificates),
+            "stapled_ocsp": bool(self.stapled_ocsp),
+            "error": self.error or None,
+            "detail": self.detail,
+            "duration_ms": self.duration_ms,
+        }
+
+
+async def fetch_chain(
+    address: str,
+    port: int,
+    server_name: str,
+    timeout: float = TLS_TIMEOUT,
+) -> ChainFetch:
+    """Read the certificate chain ``address:port`` sends for SNI ``server_name``.
+
+    One handshake that accepts any certificate and asks for a stapled OCSP
+    response; when the server refuses it (a server that only speaks old
+    protocols or weak keys, e.g. RSA-512 over TLS 1.3), one more limited to
+    TLS 1.0-1.2 with every cipher. Only the handshake (and a close_notify) is
+    ever sent on this connection.
+
+    Python 3.11's :mod:`ssl` has neither a public way to read the chain as sent
+    nor OCSP stapling, so the handshake is driven by pyOpenSSL (pyca) over
+    memory BIOs on an asyncio connection: no thread, one timeout for it all.
+    """
+    first = await _fetch_chain_once(address, port, server_name, timeout, legacy=False)
+    if first.ok or first.error in ("timeout", "refused", "unreachable", "not_tls", "too_large"):
+        return first
+    second = await _fetch_chain_once(address, port, server_name, timeout, legacy=True)
+    return second if second.ok else first
+
+
+def _chain_context(legacy: bool) -> Any:
+    from OpenSSL import SSL
+
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_verify(SSL.VERIFY_NONE)  # reading, not judging: see ChainFetch
+    ctx.set_cipher_list(b"ALL:@SECLEVEL=0")
+    if legacy:
+        ctx.set_min_proto_version(SSL.TLS1_VERSION)
+        ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+    else:
+        ctx.set_min_proto_version(SSL.TLS1_VERSION)
+    ctx.set_alpn_protos([b"http/1.1"])
+    return ctx
+
+
+async def _fetch_chain_once(address: str, port: int, server_name: str, timeout: float, *, legacy: bool) -> ChainFetch:
+    from OpenSSL import SSL
+
+    start = time.monotonic()
+    stapled: list[bytes] = []
+
+    def on_ocsp(_conn: Any, data: bytes, _extra: Any) -> bool:
+        stapled.append(bytes(data))
+        return True  # never abort: the staple is judged later, not here
+
+    def failed(error: str, detail: str) -> ChainFetch:
+        return ChainFetch(address, port, server_name, False, legacy=legacy, error=error, detail=detail,
+                          duration_ms=_ms(time.monotonic() - start))
+
+    ctx = _chain_context(legacy)
+    ctx.set_ocsp_client_callback(on_ocsp)
+    conn = SSL.Connection(ctx, None)
+    conn.set_connect_state()
+    if not _is_ip(server_name):
+        with contextlib.suppress(UnicodeError, ValueError):  # a name that cannot be SNI is sent without it
+            conn.set_tlsext_host_name(server_name.encode("ascii"))
+    conn.request_ocsp()
+    writer: asyncio.StreamWriter | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(address, port)
+            received = 0
+            while True:
+                try:
+                    conn.do_handshake()
+                    break
+                except SSL.WantReadError:
+                    pass
+                await _flush_bio(conn, writer)
+                data = await reader.read(16384)
+                if not data:
+                    return failed("eof", "the server closed the connection during the handshake")
+                received += len(data)
+                if received > CHAIN_LIMIT * 8:
+                    return failed("too_large", f"the server sent more than {CHAIN_LIMIT * 8} bytes during the handshake")
+                conn.bio_write(data)
+            await _flush_bio(conn, writer)
+            chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            result = ChainFetch(
+                address, port, server_name, True,
+                certificates=tuple(c.public_bytes(Encoding.DER) for c in chain),
+                stapled_ocsp=stapled[0] if stapled else b"",
+                version=conn.get_protocol_version_name() or "",
+                cipher=conn.get_cipher_name() or "",
+                legacy=legacy,
+                duration_ms=_ms(time.monotonic() - start),
+            )
+            with contextlib.suppress(SSL.Error):
+                conn.shutdown()
+            with contextlib.suppress(OSError, SSL.Error):
+                await _flush_bio(conn, writer)
+            return result
+    except TimeoutError:
+        return failed("timeout", f"the handshake did not finish within {timeout:g} s")
+    except ConnectionRefusedError as exc:
+        return failed("refused", _oserror(exc))
+    except SSL.Error as exc:
+        return failed(_pyopenssl_error_kind(exc), _pyopenssl_error_text(exc))
+    except ConnectionResetError as exc:
+        return failed("reset", _oserror(exc))
+    except OSError as exc:
+        kind = "unreachable" if exc.errno in _UNREACHABLE_ERRNOS else "other"
+        return failed(kind, _oserror(exc))
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
+
+
+async def _flush_bio(conn: Any, writer: asyncio.StreamWriter) -> None:
+    """Send whatever TLS records pyOpenSSL has queued for the peer."""
+    from OpenSSL import SSL
+
+    chunks = []
+    while True:
+        try:
+            chunks.append(conn.bio_read(65536))
+        except SSL.WantReadError:
+            break
+    if chunks:
+        writer.write(b"".join(chunks))
+        await writer.drain()
+
+
+def _pyopenssl_error_text(exc: Exception) -> str:
+    parts = []
+    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
+        if isinstance(item, tuple) and len(item) == 3:
+            parts.append(str(item[2]))
+    return ", ".join(parts) or str(exc) or type(exc).__name__
+
+
+def _pyopenssl_error_kind(exc: Exception) -> str:
+    text = _pyopenssl_error_text(exc).upper()
+    if "WRONG VERSION NUMBER" in text or "HTTP REQUEST" in text or "RECORD LAYER FAILURE" in text:
+        return "not_tls"
+    if "PROTOCOL VERSION" in text or "UNSUPPORTED PROTOCOL" in text:
+        return "protocol_version"
+    if "HANDSHAKE FAILURE" in text or "NO SHARED CIPHER" in text:
+        return "handshake_failure"
+    if "EXCESSIVE MESSAGE SIZE" in text:
+        return "too_large"
+    return "other"
+
+
 # ------------------------------------------------------------------------- HTTP
 
 
@@ -546,11 +749,15 @@ class Net:
       makes its DNS server the "system" one).
     * ``proxy_env``: replaces the proxy settings read from the environment
       (``{"https": "http://proxy:3128", "no": "localhost"}``); None reads them.
+    * ``system_trust``: PEM files that stand in for the operating system's
+      trust store (the lab simulates a root installed on the device, as TLS
+      inspection products and adware do); None uses the real store.
     """
 
     settings: Settings = field(default_factory=Settings)
     system_resolver: Resolver | None = None
     proxy_env: dict[str, str] | None = None
+    system_trust: tuple[Path, ...] | None = None
     _verified: ssl.SSLContext | None = field(default=None, init=False, repr=False)
 
     # -- resolution ---------------------------------------------------------------
@@ -574,9 +781,14 @@ class Net:
     def verified_context(self) -> ssl.SSLContext:
         """What a browser trusts: the operating system's store (truststore) plus ``--ca-file``."""
         if self._verified is None:
-            import truststore
+            if self.system_trust is not None:
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                for path in self.system_trust:
+                    ctx.load_verify_locations(cafile=str(path))
+            else:
+                import truststore
 
-            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             for path in self.settings.ca_files:
                 ctx.load_verify_locations(cafile=str(path))
             ctx.set_alpn_protocols(["http/1.1"])
@@ -713,7 +925,10 @@ class Net:
             "pins": [
                 f"{p.host}:{p.port} -> {', '.join(p.addresses)}" for p in self.settings.pins
             ],
-            "trust_stores": ["operating system (truststore)"]
+            "trust_stores": (
+                ["operating system (truststore)"] if self.system_trust is None
+                else [f"simulated operating system store {p.name}" for p in self.system_trust]
+            )
             + [f"--ca-file {p}" for p in self.settings.ca_files],
         }
 

@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,6 +39,11 @@ def new_key(key_type: KeyType = "ec", size: int | None = None) -> PrivateKey:
     if key_type == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=size or 2048)
     return ec.generate_private_key(_CURVES[size or 256])
+
+
+def _signing_hash(algorithm: hashes.HashAlgorithm | None) -> Any:
+    """The hash to sign with (SHA-256 unless told), past the SHA-1/MD5 branch of ``issue``."""
+    return algorithm or hashes.SHA256()
 
 
 def _name(common_name: str, organization: str | None = None) -> x509.Name:
@@ -163,8 +168,9 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         aia_ca_issuers_url: str | None = None,
+        path_length: int | None = 0,
     ) -> CertificateAuthority:
-        """A CA signed by this one."""
+        """A CA signed by this one (``path_length`` CAs may follow below it; None: no limit)."""
         key = new_key(key_type, key_size)
         start = not_before or now() - dt.timedelta(days=1)
         end = not_after or start + dt.timedelta(days=1825)
@@ -176,7 +182,7 @@ class CertificateAuthority:
             .serial_number(self._next_serial())
             .not_valid_before(start)
             .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
             .add_extension(
                 x509.KeyUsage(
                     digital_signature=True, content_commitment=False, key_encipherment=False,
@@ -213,7 +219,7 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         include_san: bool = True,
-        hash_algorithm: SigningHash | None = None,
+        hash_algorithm: SigningHash | hashes.SHA1 | hashes.MD5 | None = None,
         aia_ca_issuers_url: str | None = None,
         ocsp_url: str | None = None,
         crl_url: str | None = None,
@@ -262,7 +268,12 @@ class CertificateAuthority:
                 critical=False,
             )
         signer: CertificateIssuerPrivateKeyTypes = self.key
-        cert = builder.sign(signer, hash_algorithm or hashes.SHA256())
+        if hash_algorithm is not None and hash_algorithm.name in LEGACY_HASHES:
+            cert = builder.sign(signer, hashes.SHA256())
+            cert = sign_with_openssl(cert, key, self.certificate, self.key, hash_algorithm.name,
+                                     days=max(1, (end - now()).days))
+        else:
+            cert = builder.sign(signer, _signing_hash(hash_algorithm))
         return Issued(cert, key, self.chain)
 
 
@@ -298,3 +309,55 @@ def self_signed(
         )
     cert = builder.sign(key, hashes.SHA256())
     return Issued(cert, key, ())
+
+
+LEGACY_HASHES = ("sha1", "md5")
+"""Hashes cryptography refuses to sign with; :func:`sign_with_openssl` makes them."""
+
+
+def sign_with_openssl(
+    template: x509.Certificate,
+    key: PrivateKey,
+    issuer: x509.Certificate,
+    issuer_key: PrivateKey,
+    hash_name: str,
+    *,
+    days: int = 90,
+) -> x509.Certificate:
+    """Re-issue ``template`` signed with ``hash_name`` (sha1, md5) by the ``openssl`` command.
+
+    cryptography refuses to create SHA-1 and MD5 signatures (a good default),
+    but the lab needs them to reproduce what browsers reject. The subject,
+    serial and extensions are kept; the validity becomes now + ``days``
+    (``openssl x509 -req`` in OpenSSL 3.0 cannot set explicit dates).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("the openssl command is needed to make SHA-1/MD5 signatures for the lab")
+    csr = x509.CertificateSigningRequestBuilder().subject_name(template.subject)
+    for ext in template.extensions:
+        if isinstance(ext.value, (x509.AuthorityKeyIdentifier, x509.SubjectKeyIdentifier)):
+            continue  # openssl adds its own from the issuer and the key
+        csr = csr.add_extension(ext.value, ext.critical)
+    request = csr.sign(key, hashes.SHA256())
+    pem = serialization.Encoding.PEM
+    plain = serialization.NoEncryption()
+    with tempfile.TemporaryDirectory(prefix="login-doctor-lab-") as tmp:
+        d = Path(tmp)
+        (d / "req.pem").write_bytes(request.public_bytes(pem))
+        (d / "ca.pem").write_bytes(issuer.public_bytes(pem))
+        (d / "ca.key").write_bytes(issuer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, plain))
+        done = subprocess.run(
+            [openssl, "x509", "-req", "-in", str(d / "req.pem"), "-CA", str(d / "ca.pem"),
+             "-CAkey", str(d / "ca.key"), f"-{hash_name}", "-days", str(days),
+             "-set_serial", str(template.serial_number), "-copy_extensions", "copyall",
+             "-out", str(d / "out.pem")],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"openssl could not sign with {hash_name}: {done.stderr.strip()[:300]}")
+        return x509.load_pem_x509_certificate((d / "out.pem").read_bytes())

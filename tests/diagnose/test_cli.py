@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -118,7 +119,7 @@ def test_headless_run_against_lab_writes_valid_reports(
     assert data["note"] == "from the test"
     assert json.loads(out_json.read_text()) == data
     assert "## Safe sign-in checklist" in out_md.read_text()
-    assert "[1/1] connectivity" in result.stderr
+    assert re.search(r"\[1/\d+\] connectivity", result.stderr)  # more built-in checks may follow it
     # The saved report re-renders.
     rendered = cli(["render", str(out_json), "--format", "text"])
     assert rendered.code == 0 and "Result: ✔ PASS" in rendered.stdout
@@ -149,7 +150,9 @@ def test_exit_code_3_when_a_check_errors(cli: Callable[..., CliResult],
                  extra_checks=(crash,))
     assert result.code == 3, result.stderr
     data = json.loads(result.stdout)
-    assert {c["id"]: c["status"] for c in data["checks"]} == {"connectivity": "pass", "crashes": "error"}
+    statuses = {c["id"]: c["status"] for c in data["checks"]}
+    assert statuses["connectivity"] == "pass" and statuses["crashes"] == "error"
+    assert all(status != "error" for check, status in statuses.items() if check != "crashes")  # other built-ins
     assert data["status"] == "error"
 
 
