@@ -23,10 +23,13 @@ bound, and says what that does to sign-in:
    reported as information.
 
 No source, no verdict: without at least one validated source the check
-never passes; it ends with ``clock.no_time_source`` and status ``error``
-("could not decide", so the checklist item never reads as passed), or
-``skip`` when the profile configures no time source at all and the sign-in
-site sends no usable ``Date`` (nothing to measure against). No time
+never passes; it ends with ``clock.no_time_source``, and the checklist item
+never reads as passed. Its status is ``error`` ("could not decide") when
+time sources were there but none gave a usable answer (silent, invalid,
+cached), and ``skip`` when there was nothing to measure against: no time
+server's name resolves (offline: the connectivity check reports that) or the
+profile configures no time source, and the sign-in site gives no usable
+``Date`` either. No time
 server is ever contacted by a literal address unless the person typed one
 with ``--ntp-server``: when names do not resolve (offline), the check ends
 at once. The whole check stays inside its own timeout: every step is cut at
@@ -454,8 +457,9 @@ class _Run:
                 self.add("clock.no_time_source", why=why)
                 summary = f"The clock could not be checked: {why}"
                 details["verdict"] = "no_time_source"
-                if self.nothing_configured():
-                    # Not a failure to measure: there was nothing to measure against.
+                if self.nothing_configured() or self.offline():
+                    # Not a failure to measure: there was nothing to measure against (no source
+                    # configured, or none reachable by name: offline, which connectivity reports).
                     status = Status.SKIP
                     summary = f"Skipped: {why}"
             else:
