@@ -19,6 +19,7 @@ import contextlib
 import getpass
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -98,7 +99,8 @@ def chronyd(tmp_path: Path, fake: str | None = None) -> Iterator[int]:
         env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
     log_path = tmp_path / "chronyd.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        # Its own process group: the faketime wrapper forks chronyd, and both must go.
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 15
         while not serving(port):
@@ -107,12 +109,27 @@ def chronyd(tmp_path: Path, fake: str | None = None) -> Iterator[int]:
             time.sleep(0.1)
         yield port
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+        gone = time.monotonic() + 5
+        while time.monotonic() < gone and _group_alive(proc.pid):
+            time.sleep(0.05)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def measure(port: int) -> CheckResult:
