@@ -725,6 +725,16 @@ class _ResolvingBackend:
         await self._inner.sleep(seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class UdpReply:
+    """One datagram exchange: the reply, who sent it, and when it went out and came back."""
+
+    data: bytes
+    peer: str
+    sent: float
+    received: float
+
+
 # ------------------------------------------------------------------------- Net
 
 
@@ -866,6 +876,39 @@ class Net:
             transport.sendto(payload)
             async with asyncio.timeout(timeout):
                 return await reply
+        finally:
+            transport.close()
+
+    async def udp_exchange_timed(
+        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
+    ) -> UdpReply:
+        """:meth:`udp_exchange`, plus when the datagram left and when the reply arrived.
+
+        Both instants are read with ``now`` as close to the socket as the event
+        loop allows (right at ``sendto`` and in ``datagram_received``), not
+        around the awaits: an NTP client's T1 and T4, where every millisecond
+        spent setting up the socket or waking the task would become error.
+        """
+        loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        reply: asyncio.Future[tuple[bytes, str, float]] = loop.create_future()
+
+        class _Proto(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+                if not reply.done():
+                    reply.set_result((data, str(addr[0]), now()))
+
+            def error_received(self, exc: Exception) -> None:
+                if not reply.done():
+                    reply.set_exception(exc)
+
+        transport, _ = await loop.create_datagram_endpoint(_Proto, remote_addr=(host, port), family=family)
+        try:
+            sent = now()
+            transport.sendto(payload)
+            async with asyncio.timeout(timeout):
+                data, peer, received = await reply
+            return UdpReply(data, peer, sent, received)
         finally:
             transport.close()
 

@@ -1,0 +1,8 @@
+"""Helpers of the ``clock`` check, one job per module.
+
+* :mod:`.timebase`: local wall time that cannot jump during a measurement.
+* :mod:`.ntp`: the 48-byte NTP exchange, built, parsed and validated by hand.
+* :mod:`.select`: RFC 5905-style interval intersection (truechimers and falsetickers).
+* :mod:`.httpdate`: the offset from HTTP ``Date`` headers, refined around the second boundary.
+* :mod:`.verdict`: TOTP bands, Kerberos and SAML tolerances, and plain wording of offsets.
+"""
