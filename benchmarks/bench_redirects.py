@@ -1,6 +1,6 @@
 """Benchmarks for the redirects check (run by hand; tests never time anything).
 
-    python benchmarks/redirects_bench.py
+    python benchmarks/bench_redirects.py
 
 Prints the time of: storing 3000 Set-Cookie lines in one jar (the most one
 response can carry under h11's 100 KiB header limit), a 25-hop walk over HTTPS
