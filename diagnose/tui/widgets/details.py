@@ -75,15 +75,16 @@ class ItemDetails(Vertical):
             yield _text(_pending_reason(check_id, state), "check-summary")
             return
         yield _text(status_text(_done(result)), "item-status", f"-{result.status.value}")
-        yield _text(result.summary, "check-summary")
         problems = sorted(
             (f for f in result.findings if f.severity is not Severity.INFO),
             key=lambda f: _SEVERITY_RANK[f.severity],
         )
+        if result.summary not in {f.message for f in problems}:
+            yield _text(result.summary, "check-summary")
         for finding in problems:
             yield _text(f"• {finding.message}", "finding")
             if finding.remediation:
-                yield _text(f"  What to do: {finding.remediation}", "remediation")
+                yield _text(f"What to do: {finding.remediation}", "remediation")
         yield Collapsible(
             _text(_technical(result), "evidence"),
             title=f"Technical details ({check_id})",
