@@ -89,7 +89,10 @@ class LoginDoctorApp(App[None]):
             if url_check is _LOOK_UP
             else url_check if isinstance(url_check, type) and issubclass(url_check, Check) else None
         )
-        self.state = RunState(build_rows(diagnosis.plan, diagnosis.profile))
+        self.state = RunState(
+            build_rows(diagnosis.plan, diagnosis.profile),
+            titles={info.id: info.cls.title for info in diagnosis.plan.checks},
+        )
         self.report: Report | None = None
         """The last finished report (the one the exit code and ``-o`` files follow)."""
         self.exports: list[Path] = []
@@ -97,6 +100,8 @@ class LoginDoctorApp(App[None]):
         """Number of the current run; messages of older runs are ignored."""
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
+        self.ready = False
+        """True once the main screen is mounted; events before that are shown when it is."""
         self.sub_title = f"{diagnosis.profile.vendor} sign-in"
 
     # ------------------------------------------------------------------ screens
@@ -118,6 +123,7 @@ class LoginDoctorApp(App[None]):
 
     @on(MainScreen.Ready)
     async def _main_ready(self) -> None:
+        self.ready = True
         await self._refresh()
         if self.autostart:
             self.start_run()
@@ -244,7 +250,11 @@ class LoginDoctorApp(App[None]):
 
     async def _refresh(self) -> None:
         """Redraw every screen that shows the run."""
+        if not self.ready:
+            return
         for screen in self.screen_stack:
+            if not screen.is_attached:
+                continue
             if isinstance(screen, MainScreen):
                 await screen.show_state(self.state, self.diagnosis.target)
             elif isinstance(screen, DetailScreen):

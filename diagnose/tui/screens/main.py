@@ -46,7 +46,7 @@ def profile_line(profile: Profile) -> str:
 class MainScreen(Screen[None]):
     """Address field, checklist and result; the details open on Enter or a click."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave_address", "Checklist", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave_address", "Leave field")]
 
     class Ready(Message):
         """The screen is composed and mounted: the app may show state and start."""
@@ -127,7 +127,7 @@ class MainScreen(Screen[None]):
         line = self.query_one("#result", Static)
         line.remove_class("-pass", "-warn", "-fail", "-error")
         if state.phase is Phase.IDLE:
-            text = "Press Enter or Start to diagnose this address; ? shows help."
+            text = "Edit the address if needed, then press Enter or click Start. Esc leaves the field (then ? help, q quit)."
         elif state.phase is Phase.RUNNING:
             where = target.url if target is not None else "the address"
             text = f"Diagnosing {where} … s stops, q quits."
@@ -177,6 +177,12 @@ class MainScreen(Screen[None]):
             from diagnose.tui.screens.detail import DetailScreen
 
             self.app.push_screen(DetailScreen(event.item.row, self.state))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer "Leave field" only while the address field has the keyboard."""
+        if action == "leave_address":
+            return isinstance(self.focused, Input)
+        return True
 
     def action_leave_address(self) -> None:
         if isinstance(self.focused, Input):

@@ -23,7 +23,7 @@ from diagnose.settings import Settings
 from reports.checklist import evaluate
 
 NOW = 1_795_000_000.0
-"""2026-11-17 08:26:40 UTC: the fixed "device" time of every screenshot."""
+"""2026-11-18 11:06:40 UTC: the fixed "device" time of every screenshot."""
 
 URL = f"https://app.{LAB_DOMAIN}{SIGNIN_PATH}"
 
@@ -66,7 +66,7 @@ class JudgeUrl(Check):
         )
 
 
-def _check(check_id: str, title: str, requires: tuple[str, ...] = ()) -> type[Check]:
+def _check(check_id: str, title: str, failure_title: str, requires: tuple[str, ...] = ()) -> type[Check]:
     async def run(self: Check, ctx: CheckContext) -> Outcome:
         raise AssertionError("screenshot checks are replayed, never run")
 
@@ -76,7 +76,7 @@ def _check(check_id: str, title: str, requires: tuple[str, ...] = ()) -> type[Ch
         {
             "id": check_id,
             "title": title,
-            "failure_title": f"Not: {title}",
+            "failure_title": failure_title,
             "description": f"The {check_id} check (screenshot stand-in).",
             "requires": requires,
             "run": run,
@@ -86,10 +86,10 @@ def _check(check_id: str, title: str, requires: tuple[str, ...] = ()) -> type[Ch
 
 CHECKS: tuple[type[Check], ...] = (
     JudgeUrl,
-    _check("connectivity", "Your device reaches the sign-in service"),
-    _check("certificate", "The certificate is valid and trusted", ("connectivity",)),
-    _check("clock", "Your device clock is in sync"),
-    _check("redirects", "The sign-in page loads without a loop", ("connectivity",)),
+    _check("connectivity", "Your device reaches the sign-in service", "Your device does not reach the sign-in service"),
+    _check("certificate", "The certificate is valid and trusted", "The certificate is not valid", ("connectivity",)),
+    _check("clock", "Your device clock is in sync", "Your device clock is off"),
+    _check("redirects", "The sign-in page loads without a loop", "The sign-in page loops", ("connectivity",)),
 )
 
 
