@@ -101,6 +101,7 @@ class LoginDoctorApp(App[None]):
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
         self.ready = False
+        self._refresh_pending = False
         """True once the main screen is mounted; events before that are shown when it is."""
         self.sub_title = f"{diagnosis.profile.vendor} sign-in"
 
@@ -171,7 +172,7 @@ class LoginDoctorApp(App[None]):
         self.state.begin(plan.ids, (info.cls.title for info in plan.checks))
         self._worker = self._run(self.diagnosis, self.runs)
         self.main.checklist.focus()
-        self.call_later(self._refresh)
+        self.request_refresh()
         return True
 
     @work(exclusive=True, exit_on_error=False, group="run", name="diagnosis")
@@ -195,31 +196,31 @@ class LoginDoctorApp(App[None]):
         self.main.stopping = True
         if self._worker is not None:
             self._worker.cancel()
-        self.call_later(self._refresh)
+        self.request_refresh()
 
     @on(messages.RunStarted)
-    async def _on_run_started(self, message: messages.RunStarted) -> None:
+    def _on_run_started(self, message: messages.RunStarted) -> None:
         if message.run_id == self.runs:
             self.state.begin(message.event.check_ids, message.event.titles)
-            await self._refresh()
+            self.request_refresh()
 
     @on(messages.CheckStarted)
-    async def _on_check_started(self, message: messages.CheckStarted) -> None:
+    def _on_check_started(self, message: messages.CheckStarted) -> None:
         if message.run_id == self.runs:
             self.state.check_started(message.event.check_id)
-            await self._refresh()
+            self.request_refresh()
 
     @on(messages.CheckFinished)
-    async def _on_check_finished(self, message: messages.CheckFinished) -> None:
+    def _on_check_finished(self, message: messages.CheckFinished) -> None:
         if message.run_id == self.runs:
             self.state.check_finished(message.event.result)
-            await self._refresh()
+            self.request_refresh()
 
     @on(messages.RunFinished)
-    async def _on_run_finished(self, message: messages.RunFinished) -> None:
+    def _on_run_finished(self, message: messages.RunFinished) -> None:
         if message.run_id == self.runs:
             self._finished(message.event.report)
-            await self._refresh()
+            self.request_refresh()
             self._quit_if_asked()
 
     def _finished(self, report: Report) -> None:
@@ -227,7 +228,7 @@ class LoginDoctorApp(App[None]):
         self.report = report
         self.exports = []
 
-    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A run that ended without its RunFinished message (engine crash, early cancel)."""
         worker = event.worker
         if worker is not self._worker or not self.running:
@@ -241,15 +242,22 @@ class LoginDoctorApp(App[None]):
             self.state.fail("it was stopped before any check started")
         else:
             return
-        await self._refresh()
+        self.request_refresh()
         self._quit_if_asked()
 
     def _quit_if_asked(self) -> None:
         if self._quit_when_stopped and not self.running:
             self.exit()
 
+    def request_refresh(self) -> None:
+        """Redraw soon: a burst of engine messages costs one redraw, not one each."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_after_refresh(self._refresh)
+
     async def _refresh(self) -> None:
         """Redraw every screen that shows the run."""
+        self._refresh_pending = False
         if not self.ready:
             return
         for screen in self.screen_stack:

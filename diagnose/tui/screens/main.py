@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, ListView, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, ListView, Static
 
 from diagnose.check import Clock
 from diagnose.model import Target
@@ -28,6 +28,7 @@ from diagnose.tui.widgets.address import AddressField, Judge
 from diagnose.tui.widgets.checklist import ChecklistRow, ChecklistView
 from diagnose.tui.widgets.clock import ReferenceClock
 from diagnose.tui.widgets.details import ItemDetails
+from diagnose.tui.widgets.progress import RunProgress
 from reports.labels import OVERALL_SENTENCE, label
 
 WIDE = 110
@@ -72,9 +73,7 @@ class MainScreen(Screen[None]):
         yield Header()
         yield AddressField(self._address, self._judge, id="address-field")
         yield Static(profile_line(self._profile), id="profile", markup=False)
-        with Horizontal(id="progress-row"):
-            yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
-            yield Static("", id="progress-label", markup=False)
+        yield RunProgress("", id="progress")
         with Horizontal(id="body"):
             yield ChecklistView(self.state.rows, id="checklist")
             with VerticalScroll(id="preview"):
@@ -111,14 +110,10 @@ class MainScreen(Screen[None]):
         """Bring every widget up to date with ``state``."""
         self.state = state
         self.checklist.show_state(state)
-        done, total = state.progress
-        row = self.query_one("#progress-row", Horizontal)
-        row.display = state.phase is not Phase.IDLE
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
-        progress = f"{done} of {total} checks done"
-        if state.phase is Phase.RUNNING and self.stopping:
-            progress += " · stopping…"
-        self.query_one("#progress-label", Static).update(progress)
+        progress = self.query_one("#progress", RunProgress)
+        progress.display = state.phase is not Phase.IDLE
+        stopping = state.phase is Phase.RUNNING and self.stopping
+        progress.show(*state.progress, note=" · stopping…" if stopping else "")
         self._show_result(state, target)
         self.query_one("#refclock", ReferenceClock).set_offset(measured_offset(state.report))
         await self._show_preview()

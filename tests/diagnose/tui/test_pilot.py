@@ -86,7 +86,7 @@ async def test_healthy_run_starts_at_once_and_passes(healthy: LabRun, tmp_path: 
         assert status_cell(app, "credentials") == "☐ CHECK YOURSELF"
         result = str(app.screen.query_one("#result", Static).render())
         assert result.startswith("✔ PASS")
-        assert "1 of 1 checks done" in str(app.screen.query_one("#progress-label", Static).render())
+        assert "1 of 1 checks done" in str(app.screen.query_one("#progress", Static).render())
         await pilot.press("q")
     # And the exit code and -o files are those of a headless run of the same report
     out = tmp_path / "out.json"
@@ -232,7 +232,7 @@ async def test_cancel_mid_run_keeps_partial_results(lab: Lab, key: str, tmp_path
     # Then the app closed with a report marked interrupted, and exits 130 like headless Ctrl-C
     report = app.report
     assert report is not None and report.interrupted
-    assert report.check("connectivity").status is Status.ERROR  # type: ignore[union-attr]
+    assert report.check("connectivity").status is Status.ERROR
     out = tmp_path / "partial.json"
     assert conclude(app, [(out, "json")], env()) == ExitStatus.INTERRUPTED
     data = json.loads(out.read_text())
