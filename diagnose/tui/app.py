@@ -101,7 +101,9 @@ class LoginDoctorApp(App[None]):
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
         self.ready = False
-        self._refresh_pending = False
+        self._stale = False
+        self._refresh_scheduled = False
+        self._drawing = False
         """True once the main screen is mounted; events before that are shown when it is."""
         self.sub_title = f"{diagnosis.profile.vendor} sign-in"
 
@@ -251,23 +253,34 @@ class LoginDoctorApp(App[None]):
 
     def request_refresh(self) -> None:
         """Redraw soon: a burst of engine messages costs one redraw, not one each."""
-        if not self._refresh_pending:
-            self._refresh_pending = True
+        self._stale = True
+        if not self._refresh_scheduled:
+            self._refresh_scheduled = True
             self.call_after_refresh(self._refresh)
+
+    @property
+    def drawn(self) -> bool:
+        """True when the screens show the current state (no redraw pending or under way)."""
+        return not (self._stale or self._refresh_scheduled or self._drawing)
 
     async def _refresh(self) -> None:
         """Redraw every screen that shows the run."""
-        self._refresh_pending = False
+        self._refresh_scheduled = False
         if not self.ready:
             return
-        for screen in self.screen_stack:
-            if not screen.is_attached:
-                continue
-            if isinstance(screen, MainScreen):
-                await screen.show_state(self.state, self.diagnosis.target)
-            elif isinstance(screen, DetailScreen):
-                await screen.show_state(self.state)
-        self.refresh_bindings()
+        self._stale = False
+        self._drawing = True
+        try:
+            for screen in self.screen_stack:
+                if not screen.is_attached:
+                    continue
+                if isinstance(screen, MainScreen):
+                    await screen.show_state(self.state, self.diagnosis.target)
+                elif isinstance(screen, DetailScreen):
+                    await screen.show_state(self.state)
+            self.refresh_bindings()
+        finally:
+            self._drawing = False
 
     # ------------------------------------------------------------------ actions
 

@@ -76,7 +76,7 @@ async def test_healthy_run_starts_at_once_and_passes(healthy: LabRun, tmp_path: 
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=True)
     async with app.run_test() as pilot:
         # When the run finishes
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         # Then the connection item reads PASS in words and symbol, and nothing failed
         assert app.report is not None
         assert app.report.check("connectivity").status is Status.PASS  # type: ignore[union-attr]
@@ -101,7 +101,7 @@ async def test_failing_run_shows_fail_and_exits_like_headless(lab: Lab, tmp_path
     run = await nxdomain_run(lab)
     app = LoginDoctorApp(lab_diagnosis(run), autostart=True)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         assert status_cell(app, "internet-connection") == "✘ FAIL"
         assert row(app, "internet-connection").has_class("-fail")
         assert str(app.screen.query_one("#result", Static).render()).startswith("✘ FAIL")
@@ -121,7 +121,7 @@ async def test_item_details_advice_first_evidence_folded(lab: Lab) -> None:
     run = await nxdomain_run(lab)
     app = LoginDoctorApp(lab_diagnosis(run), autostart=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         # When the person clicks the failed item (mouse)
         await pilot.click(row(app, "internet-connection"))
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "the item screen")
@@ -157,12 +157,12 @@ async def test_item_details_advice_first_evidence_folded(lab: Lab) -> None:
 async def test_rerun_with_an_edited_address(healthy: LabRun, lab: Lab) -> None:
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=True)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the first report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the first report")
         first = app.report
         assert first is not None
         # r runs the same address again: a new report, same verdict
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.report is not first and app.report is not None, "the second report")
+        await wait_for(pilot, lambda: app.report not in (None, first) and app.drawn, "the second report")
         assert app.runs == 2
         assert app.report.report_id != first.report_id  # type: ignore[union-attr]
         assert status_cell(app, "internet-connection") == "✔ PASS"
@@ -171,7 +171,7 @@ async def test_rerun_with_an_edited_address(healthy: LabRun, lab: Lab) -> None:
         field.value = f"https://nowhere.{LAB_DOMAIN}/users/login"
         second = app.report
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.report is not second and app.report is not None, "the third report")
+        await wait_for(pilot, lambda: app.report not in (None, second) and app.drawn, "the third report")
         assert app.report.target.host == f"nowhere.{LAB_DOMAIN}"  # type: ignore[union-attr]
         assert status_cell(app, "internet-connection") == "✘ FAIL"
         await pilot.press("q")
@@ -197,7 +197,7 @@ async def test_start_screen_waits_and_refuses_an_email_address(healthy: LabRun) 
         # the profile's address runs on Enter
         field.value = healthy.url
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         assert app.report.check("connectivity").status is Status.PASS  # type: ignore[union-attr]
         await pilot.press("q")
 
@@ -223,7 +223,7 @@ async def test_cancel_mid_run_keeps_partial_results(lab: Lab, key: str, tmp_path
     app = LoginDoctorApp(lab_diagnosis(run), autostart=True)
     async with app.run_test() as pilot:
         # Given a run stuck on a server that never answers
-        await wait_for(pilot, lambda: "connectivity" in app.state.started, "the check to start")
+        await wait_for(pilot, lambda: "connectivity" in app.state.started and app.drawn, "the check to start")
         assert app.running and app.report is None
         assert status_cell(app, "internet-connection").endswith("checking…")
         # When the person presses q (or Ctrl-C)
@@ -243,9 +243,9 @@ async def test_stop_keeps_the_app_open(lab: Lab) -> None:
     run = await black_hole_run(lab)
     app = LoginDoctorApp(lab_diagnosis(run), autostart=True)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: "connectivity" in app.state.started, "the check to start")
+        await wait_for(pilot, lambda: "connectivity" in app.state.started and app.drawn, "the check to start")
         await pilot.press("s")
-        await wait_for(pilot, lambda: app.report is not None, "the partial report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the partial report")
         assert app.is_running and app.report.interrupted  # type: ignore[union-attr]
         assert status_cell(app, "internet-connection") == "? NOT DECIDED"
         assert "interrupted" in str(app.screen.query_one("#result", Static).render())
@@ -256,7 +256,7 @@ async def test_export_writes_real_files_and_shows_paths(healthy: LabRun, tmp_pat
     target = tmp_path / "reports"
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=True, export_dir=target)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         await pilot.press("e")
         await wait_for(pilot, lambda: app.exports, "the export")
         shown = str(app.screen.query_one("#exports", Static).render())
@@ -278,7 +278,7 @@ async def test_export_into_an_unwritable_place_says_why(healthy: LabRun, tmp_pat
     blocker.write_text("not a directory")
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=True, export_dir=blocker / "reports")
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         await pilot.press("e")
         shown = app.screen.query_one("#exports", Static)
         await wait_for(pilot, lambda: "Export failed" in str(shown.render()), "the error line")
@@ -289,7 +289,7 @@ async def test_export_into_an_unwritable_place_says_why(healthy: LabRun, tmp_pat
 async def test_copy_summary_clock_and_help(healthy: LabRun) -> None:
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=True)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.report is not None, "the report")
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
         await pilot.press("c")
         assert app.clipboard.startswith("login-doctor ")
         assert "✔ PASS  Your internet connection reaches the service" in app.clipboard

@@ -47,7 +47,8 @@ def prepare(events: Sequence[Event] = (), *, focus_list: bool = True) -> Callabl
         app.replay(events)
         await pilot.pause()
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        while not app.drawn:
+            await pilot.pause()
         if focus_list:
             app.main.checklist.focus()
             await pilot.pause()
