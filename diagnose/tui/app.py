@@ -379,6 +379,10 @@ def conclude(app: LoginDoctorApp, outputs: Sequence[tuple[Path, str]], env: Envi
 
     report = app.report
     if report is None:
+        if app.state.failure:
+            # as a headless run whose engine crashed: one line, "inconclusive"
+            env.stderr.write(f"{PROG}: internal error: the diagnosis stopped: {app.state.failure}\n")
+            return int(ExitStatus.INCONCLUSIVE)
         if app.return_code not in (None, 0):
             env.stderr.write(f"{PROG}: the terminal interface stopped with an error\n")
             return int(ExitStatus.INCONCLUSIVE)

@@ -7,6 +7,7 @@ keys and clicks come from Textual's pilot.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import AsyncIterator
@@ -307,7 +308,9 @@ async def test_copy_summary_clock_and_help(healthy: LabRun) -> None:
         theme = app.theme
         await pilot.press("d")
         assert app.theme != theme
-        await pilot.press("q")
+        # q quits from the help screen too (a modal screen hides the app's plain keys)
+        await pilot.press("question_mark", "q")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
 
 
 async def test_keys_that_need_a_report_do_nothing_before_one(healthy: LabRun, tmp_path: Path) -> None:
@@ -322,3 +325,18 @@ async def test_keys_that_need_a_report_do_nothing_before_one(healthy: LabRun, tm
     out = tmp_path / "never.json"
     assert conclude(app, [(out, "json")], env()) == ExitStatus.INTERRUPTED
     assert not out.exists()
+
+
+async def test_an_engine_crash_is_shown_and_inconclusive(healthy: LabRun) -> None:
+    # Given a network object the engine cannot describe (it fails after the checks ran)
+    broken = dataclasses.replace(lab_diagnosis(healthy), net=object())  # type: ignore[arg-type]
+    app = LoginDoctorApp(broken, autostart=True)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.state.failure != "" and app.drawn, "the failure")
+        result = str(app.screen.query_one("#result", Static).render())
+        assert result.startswith("? NOT DECIDED") and "AttributeError" in result
+        assert status_cell(app, "internet-connection") == "? NOT DECIDED"
+        await pilot.press("q")
+    stream = env()
+    assert conclude(app, [], stream) == ExitStatus.INCONCLUSIVE
+    assert "internal error" in stream.stderr.getvalue()  # type: ignore[attr-defined]
