@@ -101,10 +101,10 @@ class LoginDoctorApp(App[None]):
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
         self.ready = False
+        """True once the main screen is mounted; events before that are shown when it is."""
         self._stale = False
         self._refresh_scheduled = False
         self._drawing = False
-        """True once the main screen is mounted; events before that are shown when it is."""
         self.sub_title = f"{diagnosis.profile.vendor} sign-in"
 
     # ------------------------------------------------------------------ screens
@@ -168,6 +168,8 @@ class LoginDoctorApp(App[None]):
                 self.bell()
                 return False
             self.diagnosis = dataclasses.replace(self.diagnosis, target=target)
+        if self.url_check is None:
+            self.main.address.show_verdict(None)  # an earlier "cannot diagnose this" no longer applies
         self.runs += 1
         self.main.stopping = False
         plan = self.diagnosis.plan

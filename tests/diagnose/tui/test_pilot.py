@@ -199,6 +199,7 @@ async def test_start_screen_waits_and_refuses_an_email_address(healthy: LabRun) 
         field.value = healthy.url
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
+        assert not verdict.display
         assert app.report.check("connectivity").status is Status.PASS  # type: ignore[union-attr]
         await pilot.press("q")
 
