@@ -231,7 +231,7 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     if not headless:
         tui = _load_tui()
         if tui is not None:
-            return int(tui(diagnosis, outputs, env))
+            return int(tui(diagnosis, outputs, env, autostart=ns.url is not None))
 
     import asyncio
 

@@ -1,0 +1,1 @@
+"""Screens of the TUI: the main checklist, one item's details, and help."""
