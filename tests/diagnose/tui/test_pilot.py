@@ -115,7 +115,7 @@ async def test_failing_run_shows_fail_and_exits_like_headless(lab: Lab, tmp_path
     out_tui, out_headless = tmp_path / "tui.md", tmp_path / "headless.md"
     assert conclude(app, [(out_tui, "markdown")], env()) == finish(headless, None, [(out_headless, "markdown")], env())
     assert exit_status(app.report) == ExitStatus.FAILED
-    assert out_tui.read_text().startswith("# login-doctor report")
+    assert out_tui.read_text().startswith("# Sign-in diagnosis: ")
 
 
 async def test_item_details_advice_first_evidence_folded(lab: Lab) -> None:
