@@ -39,7 +39,6 @@ an internal deadline, and what was measured by then is what is reported.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -66,6 +65,7 @@ from checks._clock.verdict import (
 )
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Finding, Severity, Status
+from diagnose.net import is_ip_literal
 from diagnose.settings import Endpoint, UsageError, parse_endpoint
 
 NTP_PORT = 123
@@ -343,7 +343,7 @@ class _Run:
 
     async def query_one(self, source: NtpSource) -> None:
         host, port = source.endpoint.host, source.endpoint.port
-        if _is_ip(host):
+        if is_ip_literal(host):
             source.address, source.resolver = host, "address given"
         else:
             resolver = self.net.resolver_for(host, port)
@@ -368,7 +368,7 @@ class _Run:
     def offline(self) -> bool:
         """Every time server is a name and none resolved: nothing resolves, so ask no one else."""
         return bool(self.ntp_sources) and all(
-            s.address is None and not _is_ip(s.endpoint.host) for s in self.ntp_sources
+            s.address is None and not is_ip_literal(s.endpoint.host) for s in self.ntp_sources
         )
 
     async def fallback(self, tasks: list[asyncio.Task[None]]) -> None:
@@ -690,11 +690,4 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     default = 443 if parts.scheme == "https" else 80
     return (parts.scheme, (parts.hostname or "").lower(), port or default)
 
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.strip("[]"))
-        return True
-    except ValueError:
-        return False
 

@@ -22,9 +22,7 @@ address (OONI's web_connectivity pipeline, without a remote helper):
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
@@ -39,11 +37,14 @@ from diagnose.net import (
     handshake_context,
     has_default_route,
     is_bogon,
+    is_certificate_error,
+    is_ip_literal,
     is_sinkhole,
     read_bounded,
     tcp_probe,
     tls_handshake,
 )
+from diagnose.psl import public_suffix_list
 
 _DNS_CODES = {
     DnsError.NXDOMAIN: "connectivity.dns_nxdomain",
@@ -135,7 +136,7 @@ class _Run:
 
     async def resolve(self, proxy: str | None) -> list[str] | None:
         """Addresses to probe, or None when resolution failed (findings added)."""
-        if _is_ip(self.host):
+        if is_ip_literal(self.host):
             self.details["dns"] = {"skipped": "the address is an IP address"}
             return [self.host]
         primary = self.net.resolver_for(self.host, self.port)
@@ -333,7 +334,7 @@ class _Run:
                 self.add("connectivity.http_failed", detail=redact.text(f"the proxy failed: {exc}"))
             return self.done(self.summary_for_failure())
         except httpx.ConnectError as exc:
-            if _is_certificate_error(exc):
+            if is_certificate_error(exc):
                 self.details["http"] = {"skipped": "certificate not trusted"}
                 self.add("connectivity.http_not_verified", detail=redact.text(str(exc)))
                 await self.portal_probe()
@@ -385,7 +386,7 @@ class _Run:
             return False
         host = target.hostname.lower().strip("[]")
         official = any(host == d or host.endswith("." + d) for d in self.ctx.profile.official_domains)
-        return not official and host != self.host and (target.protocol == "http:" or _is_ip(host))
+        return not official and host != self.host and (target.protocol == "http:" or is_ip_literal(host))
 
     async def portal_probe(self, hint: str | None = None) -> None:
         """Fetch the profile's known-answer URLs over plain HTTP; a different answer is a captive portal."""
@@ -461,25 +462,10 @@ def _family_name(family: str) -> str:
     return "IPv6" if family == "ipv6" else "IPv4"
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
-@cache
-def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()
-
-
 def _is_public_name(host: str) -> bool:
     """A name under a public suffix of the ICANN list (so it should resolve to a public address)."""
     try:
-        return _psl().publicsuffix(host.lower().rstrip("."), accept_unknown=False) is not None
+        return public_suffix_list().publicsuffix(host.lower().rstrip("."), accept_unknown=False) is not None
     except (ValueError, UnicodeError):
         return False
 
@@ -504,19 +490,6 @@ def _tls_detail(kind: str, detail: str) -> str:
         "handshake_failure": "the server and this device could not agree on encryption settings",
     }.get(kind, "the handshake failed")
     return f"{plain} ({detail})" if detail else plain
-
-
-def _is_certificate_error(exc: BaseException) -> bool:
-    import ssl
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _exc_text(exc: BaseException) -> str:

@@ -380,7 +380,7 @@ async def tls_handshake(
 ) -> TlsHandshake:
     """Connect to ``address`` and run a TLS handshake with SNI ``server_name``."""
     start = time.monotonic()
-    sni = None if _is_ip(server_name) else server_name
+    sni = None if is_ip_literal(server_name) else server_name
     try:
         async with asyncio.timeout(timeout):
             _reader, writer = await asyncio.open_connection(
@@ -546,7 +546,7 @@ async def _fetch_chain_once(address: str, port: int, server_name: str, timeout: 
     ctx.set_ocsp_client_callback(on_ocsp)
     conn = SSL.Connection(ctx, None)
     conn.set_connect_state()
-    if not _is_ip(server_name):
+    if not is_ip_literal(server_name):
         with contextlib.suppress(UnicodeError, ValueError):  # a name that cannot be SNI is sent without it
             conn.set_tlsext_host_name(server_name.encode("ascii"))
     conn.request_ocsp()
@@ -693,7 +693,7 @@ class _ResolvingBackend:
         import httpcore
 
         name = host.strip("[]")
-        if _is_ip(name):
+        if is_ip_literal(name):
             return [name]
         lookup = await self._net.resolver_for(name, port).lookup(name)
         if not lookup.ok:
@@ -1008,12 +1008,28 @@ def _redact_proxy(url: str) -> str:
     return redact_url(url)
 
 
-def _is_ip(text: str) -> bool:
+def is_ip_literal(text: str) -> bool:
+    """Whether ``text`` is an IPv4 or IPv6 address (brackets allowed), not a name."""
     try:
         ipaddress.ip_address(text.strip("[]"))
         return True
     except ValueError:
         return False
+
+
+def is_certificate_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a failed certificate verification.
+
+    httpx wraps ssl errors in its own types, so the cause chain is walked.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _hostport(host: str, port: int) -> str:

@@ -35,13 +35,13 @@ from checks._redirects.rules import (
     Note,
     default_path,
     domain_match,
-    is_ip,
     is_public_suffix,
     parse_cookie_date,
     parse_set_cookie,
     path_match,
     registrable_domain,
 )
+from diagnose.net import is_ip_literal
 from diagnose.redact import REDACTED, fingerprint
 
 
@@ -348,7 +348,7 @@ class CookieJar:
         elif self._public_suffix(wanted) and wanted != host:
             public_suffix = True
             reasons.append(Exclusion.INVALID_DOMAIN)
-        elif wanted == host and (is_ip(host) or self._public_suffix(wanted)):
+        elif wanted == host and (is_ip_literal(host) or self._public_suffix(wanted)):
             pass  # host-only
         elif not domain_match(host, wanted):
             reasons.append(Exclusion.INVALID_DOMAIN)

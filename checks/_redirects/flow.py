@@ -32,7 +32,7 @@ from typing import Any
 
 from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
 from checks._redirects.rules import CookieUrl, registrable_domain
-from diagnose.net import HTTP_TIMEOUT, read_bounded
+from diagnose.net import HTTP_TIMEOUT, is_certificate_error, read_bounded
 
 MAX_HOPS = 25
 """Requests one walk makes at most (above every browser's redirect limit)."""
@@ -245,7 +245,7 @@ class FlowWalker:
         except TimeoutError:
             raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s") from None
         except httpx.ConnectError as exc:
-            kind = "certificate" if _is_certificate_error(exc) else "connect"
+            kind = "certificate" if is_certificate_error(exc) else "connect"
             raise _FetchError(kind, _exc_text(exc)) from None
         except httpx.TimeoutException as exc:
             raise _FetchError("timeout", _exc_text(exc) or "timed out") from None
@@ -375,19 +375,6 @@ def parse_refresh(content: str) -> tuple[float, str | None] | None:
         url_part = url_part[1:].split(quote, 1)[0]
     url_part = url_part.strip()
     return delay, (url_part or None)
-
-
-def _is_certificate_error(exc: BaseException) -> bool:
-    import ssl
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _exc_text(exc: BaseException) -> str:

@@ -25,8 +25,10 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache
+
+from diagnose.net import is_ip_literal
+from diagnose.psl import public_suffix_list
 
 MAX_NAME_VALUE_BYTES = 4096
 """Chromium ``ParsedCookie::kMaxCookieNamePlusValueSize``; 6265bis §5.6 step 5."""
@@ -125,27 +127,12 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
-@cache
-def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()
-
-
 def is_public_suffix(domain: str) -> bool:
     """Whether ``domain`` is a public suffix (``com``, ``co.uk``, ``github.io``, an unlisted TLD)."""
-    if is_ip(domain):
+    if is_ip_literal(domain):
         return False
     try:
-        return bool(_psl().is_public(domain.lower().rstrip(".")))
+        return bool(public_suffix_list().is_public(domain.lower().rstrip(".")))
     except (ValueError, UnicodeError):
         return False
 
@@ -154,10 +141,10 @@ def is_public_suffix(domain: str) -> bool:
 def registrable_domain(host: str) -> str:
     """The "site" of a host (eTLD+1), the host itself for addresses and bare suffixes."""
     host = host.strip("[]").lower().rstrip(".")
-    if is_ip(host):
+    if is_ip_literal(host):
         return host
     try:
-        site = _psl().privatesuffix(host)
+        site = public_suffix_list().privatesuffix(host)
     except (ValueError, UnicodeError):
         site = None
     return str(site) if site else host
@@ -167,7 +154,7 @@ def domain_match(host: str, domain: str) -> bool:
     """6265bis §5.1.3: ``host`` is ``domain`` or a subdomain of it (never for IP addresses)."""
     if host == domain:
         return True
-    return not is_ip(host) and host.endswith("." + domain)
+    return not is_ip_literal(host) and host.endswith("." + domain)
 
 
 def path_match(request_path: str, cookie_path: str) -> bool:
