@@ -34,6 +34,8 @@ HOST_DOMAIN, HOST_IPV4, HOST_IPV6 = 0, 1, 2
 WEB_SCHEMES = ("http", "https")
 
 _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab and line breaks: never part of an address someone pasted."""
 _TAB_NEWLINE = {9: None, 10: None, 13: None}
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PORT = re.compile(r"^[^/\\?#@:\s]+:\d+(?:[/\\?#]|$)")
@@ -50,8 +52,9 @@ _KNOWN_SCHEMES = frozenset(
 class Rejection:
     """Text that is not an address a browser would open.
 
-    ``reason`` is stable (``empty``, ``too_long``, ``not_text``, ``email``,
-    ``free_text``, ``unparsable``); ``why`` is a plain sentence fragment.
+    ``reason`` is stable (``empty``, ``too_long``, ``not_text``,
+    ``control_characters``, ``email``, ``free_text``, ``unparsable``); ``why``
+    is a plain sentence fragment.
     """
 
     reason: str
@@ -99,6 +102,8 @@ def parse(text: str) -> Address | Rejection:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return Rejection("not_text", "it contains bytes that are not text (invalid Unicode)")
+    if _CONTROL.search(text):
+        return Rejection("control_characters", "it contains control characters (such as NUL) that no address has")
     trimmed = text.strip(_C0_AND_SPACE)
     if not trimmed:
         return Rejection("empty", "it is empty")

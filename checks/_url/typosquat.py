@@ -216,22 +216,3 @@ def within_one_edit(a: str, b: str) -> bool:
             return True  # one substitution
         return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
     return a[i:] == b[i + 1 :]  # one insertion into a
-
-
-def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Optimal-string-alignment distance of ``a`` and ``b``, capped at ``limit`` (bounded work)."""
-    if abs(len(a) - len(b)) >= limit or len(a) > 64 or len(b) > 64:
-        return limit
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-        if min(cur) >= limit:
-            return limit
-    return min(prev[-1], limit)
