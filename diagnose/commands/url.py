@@ -166,8 +166,14 @@ def _shown_input(text: str, redactor: Any) -> str:
     return shown
 
 
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One JSON object on one line. Unicode stays readable (``аtera.com``), except the
+    characters some line readers treat as line breaks (NEL, U+2028, U+2029), which
+    are escaped; in JSON they can only occur inside strings, so this stays valid."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n"
 
 
 def _text_block(record: dict[str, Any]) -> str:
