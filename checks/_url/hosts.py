@@ -73,10 +73,16 @@ def official_domain_of(host: str, official_domains: tuple[str, ...]) -> str | No
         return None
     for domain in official_domains:
         if name == domain or name.endswith("." + domain):
-            owner = registrable(domain)
+            owner = registrable_of_official(domain)
             if owner is not None and registrable(name) == owner:
                 return domain
     return None
+
+
+@lru_cache(maxsize=64)
+def registrable_of_official(domain: str) -> str | None:
+    """:func:`registrable` of a profile's official domain (cached: there are few)."""
+    return registrable(domain)
 
 
 def dns_problem(hostname: str) -> str | None:

@@ -50,6 +50,8 @@ MAX_REDIRECT_DEPTH = 2
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _SCRIPT_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+_TAB_NEWLINE = {9: None, 10: None, 13: None}
+_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 _TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
 
 
@@ -138,37 +140,47 @@ def _on_official_host(address: Address, opens: dict[str, str], official: str, po
                                                       "signin": policy.default_signin}))
     verdict = OFFICIAL_BUT_WARN if reasons else OFFICIAL
     return Judgement(verdict, tuple(reasons), address=address, opens_host=opens,
-                     registrable=hosts.registrable(bare), official_domain=official)
+                     registrable=hosts.registrable_of_official(official), official_domain=official)
 
 
 def _offsite_redirects(address: Address, policy: Policy) -> list[tuple[str, str]]:
-    """Redirect-like parameters whose value takes the browser off the official domains."""
-    import ada_url
+    """Redirect-like parameters whose value takes the browser off the official domains.
 
+    A value is resolved as the browser resolves a redirect (against the page's
+    own address) and also read on its own (as a server that redirects to it
+    might), each of its percent-decoded forms in turn.
+    """
     found: list[tuple[str, str]] = []
     for name, value in redirect_values(address.search, address.fragment):
         for form in decode_layers(value.strip()):
-            destination = None
-            lowered = form.lower().translate({9: None, 10: None, 13: None}).lstrip()
-            if lowered.startswith(_SCRIPT_SCHEMES):
-                destination = lowered.split(":", 1)[0] + ": (runs code instead of opening a page)"
-            else:
-                for base in (address.href, None):
-                    try:
-                        target = ada_url.URL(form, base) if base else ada_url.URL(form)
-                    except ValueError:
-                        continue
-                    if (
-                        target.protocol in ("http:", "https:")
-                        and target.hostname
-                        and hosts.official_domain_of(target.hostname, policy.official_domains) is None
-                    ):
-                        destination = target.hostname
-                        break
+            destination = _leaves_to(form, address.href, policy)
             if destination is not None:
                 found.append((name, destination))
                 break
     return found
+
+
+def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
+    """Where ``value`` leads when it leaves the official domains, else None."""
+    import ada_url
+
+    cleaned = value.translate(_TAB_NEWLINE).lstrip(_C0_AND_SPACE)
+    if ":" not in cleaned and not cleaned.startswith(("//", "/\\", "\\")):
+        return None  # a relative path: it stays on the page's own host
+    lowered = cleaned.lower()
+    if lowered.startswith(_SCRIPT_SCHEMES):
+        return lowered.split(":", 1)[0] + ": (runs code instead of opening a page)"
+    for resolve_against in (base, None):
+        try:
+            target = ada_url.URL(cleaned, resolve_against) if resolve_against else ada_url.URL(cleaned)
+        except ValueError:
+            continue
+        if target.protocol not in ("http:", "https:"):
+            continue
+        host = target.hostname
+        if host and hosts.official_domain_of(host, policy.official_domains) is None:
+            return str(host)
+    return None
 
 
 # -- any other host -------------------------------------------------------------------
@@ -204,13 +216,12 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
             reasons.append(Reason("url.shortener", {"service": owner, "hidden": True}))
 
     uni = opens["unicode"].rstrip(".")
-    suffix = hosts.public_suffix(bare)
-    label = owner[: -len(suffix) - 1] if owner and owner.endswith("." + suffix) else None
+    label, _, suffix = owner.partition(".") if owner else (None, "", hosts.public_suffix(bare))
     label_u = hosts.to_unicode(label) if label else None
 
     # Homographs: Unicode in the host.
     signals = _homograph_signals(uni, hosts.to_unicode(suffix))
-    resemblance = _resemblance(owner, label, label_u, uni, policy) if owner else None
+    resemblance = _resemblance(owner, label, label_u, suffix, uni, policy) if owner else None
     if resemblance is not None and resemblance[2] == "homograph":
         imitation = True
         leading.append(Reason("url.homograph", {**signals, "host": bare, "shown_as": uni,
@@ -224,7 +235,8 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
                                                 "imitates": resemblance[1]}))
 
     # The brand inside someone else's address.
-    for where, text in _embedded(address, bare, owner, label, resemblance is not None, redirect_target, policy):
+    for where, text in _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target,
+                                 policy):
         imitation = True
         leading.append(Reason("url.brand_embedded", {"where": where, "text": text, "host": bare,
                                                      "owner": owner or bare, "brand": policy.brand_labels[0]}))
@@ -265,7 +277,7 @@ def _homograph_signals(unicode_host: str, unicode_suffix: str) -> dict[str, Any]
             "scripts": sorted(scripts), "lookalikes": lookalikes}
 
 
-def _resemblance(owner: str, label: str | None, label_u: str | None, unicode_host: str,
+def _resemblance(owner: str, label: str | None, label_u: str | None, suffix: str, unicode_host: str,
                  policy: Policy) -> tuple[str, str, str] | None:
     """``(rule, imitated domain, code kind)`` when the registrable name imitates an official one."""
     owner_u = hosts.to_unicode(owner)
@@ -286,7 +298,6 @@ def _resemblance(owner: str, label: str | None, label_u: str | None, unicode_hos
         if hit is not None:
             return hit[0], hit[1], "typosquat"
         if label in policy.official_suffixes or label in policy.brand_labels:
-            suffix = hosts.public_suffix(owner)
             if hosts.is_hosting_suffix(suffix):
                 return None  # reported as the brand embedded in a hosting service's name
             return "tld-swap", policy.imitated(label), "typosquat"
@@ -304,7 +315,7 @@ def _resemblance(owner: str, label: str | None, label_u: str | None, unicode_hos
     return None
 
 
-def _embedded(address: Address, host: str, owner: str | None, label: str | None, matched: bool,
+def _embedded(address: Address, host: str, owner: str | None, label: str | None, suffix: str, matched: bool,
               redirect_target: Judgement | None, policy: Policy) -> list[tuple[str, str]]:
     """Where the brand or an official domain appears in another site's address."""
     found: list[tuple[str, str]] = []
@@ -314,7 +325,7 @@ def _embedded(address: Address, host: str, owner: str | None, label: str | None,
     parts = [("subdomain", sub)] if sub else []
     if label and not matched:
         parts.append(("name", label))
-    if owner and label and hosts.is_hosting_suffix(hosts.public_suffix(owner)):
+    if owner and label and hosts.is_hosting_suffix(suffix):
         parts.append(("hosting", label))
     for where, text in parts:
         unicode_text = hosts.to_unicode(text)
@@ -349,9 +360,7 @@ def _mentions_brand(text: str, brands: tuple[str, ...], whole_token: bool = Fals
 
 
 def _mentions_official(text: str, policy: Policy) -> bool:
-    lowered = text.lower()
-    return any(re.search(r"(?:^|[^0-9a-z-])" + re.escape(d) + r"(?:$|[^0-9a-z-])", lowered)
-               for d in policy.official_domains if d in lowered)
+    return policy.mentions_official.search(text.lower()) is not None
 
 
 def _decoded(text: str) -> str:
@@ -404,7 +413,7 @@ def _ip_address(address: Address, opens: dict[str, str], policy: Policy) -> Judg
         Reason("url.unofficial", {"host": ip_text, "owner": ip_text}),
         *_common(address, on_official=False),
     ]
-    embedded = _embedded(address, ip_text, None, None, False, None, policy)
+    embedded = _embedded(address, ip_text, None, None, "", False, None, policy)
     if embedded:
         where, text = embedded[0]
         reasons.insert(0, Reason("url.brand_embedded", {"where": where, "text": text, "host": ip_text,

@@ -36,7 +36,6 @@ WEB_SCHEMES = ("http", "https")
 _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tab and line breaks: never part of an address someone pasted."""
-_TAB_NEWLINE = {9: None, 10: None, 13: None}
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PORT = re.compile(r"^[^/\\?#@:\s]+:\d+(?:[/\\?#]|$)")
 _EMAIL = re.compile(r"^[^\s/\\@:?#]+@[^\s/\\@:?#]+\.[^\s/\\@:?#]+$")
@@ -107,40 +106,48 @@ def parse(text: str) -> Address | Rejection:
     trimmed = text.strip(_C0_AND_SPACE)
     if not trimmed:
         return Rejection("empty", "it is empty")
-    cleaned = trimmed.translate(_TAB_NEWLINE)
+    cleaned = trimmed.replace("\t", "").replace("\n", "").replace("\r", "") if _has_tab_newline(trimmed) else trimmed
     candidate, fixup = _with_scheme(cleaned)
     if isinstance(candidate, Rejection):
         return candidate
     import ada_url
 
+    wanted = ["href", "protocol", "hostname", "host_type", "port", "pathname"]
+    wanted += [name for name, mark in (("search", "?"), ("hash", "#")) if mark in candidate]
+    if "@" in candidate:
+        wanted += ["username", "password"]
     try:
-        url = ada_url.URL(candidate)
+        url = ada_url.parse_url(candidate, attributes=wanted)
     except ValueError:
         return Rejection("unparsable", _why_unparsable(candidate))
-    scheme = url.protocol[:-1]
+    scheme = url["protocol"][:-1]
     rest = candidate[len(scheme) + 1 :]
     raw_host = _raw_host(rest) if scheme in WEB_SCHEMES else ""
-    hostname = url.hostname
-    host_type = int(url.host_type)
+    hostname = url["hostname"]
+    host_type = int(url["host_type"])
     kinds: tuple[str, ...] = ()
     if scheme in WEB_SCHEMES:
         kinds = _obfuscation(trimmed, cleaned, rest, raw_host, hostname, host_type, fixup is None)
     return Address(
         text=trimmed,
         fixup=fixup,
-        href=url.href,
+        href=url["href"],
         scheme=scheme,
-        username=url.username,
-        has_password=bool(url.password),
+        username=url.get("username", ""),
+        has_password=bool(url.get("password")),
         hostname=hostname,
         host_type=host_type,
-        port=url.port,
-        pathname=url.pathname,
-        search=url.search,
-        fragment=url.hash,
+        port=url["port"],
+        pathname=url["pathname"],
+        search=url.get("search", ""),
+        fragment=url.get("hash", ""),
         obfuscation=kinds,
         raw_host=raw_host,
     )
+
+
+def _has_tab_newline(text: str) -> bool:
+    return "\t" in text or "\n" in text or "\r" in text
 
 
 def _with_scheme(cleaned: str) -> tuple[str | Rejection, str | None]:
@@ -178,7 +185,7 @@ def _obfuscation(
     trimmed: str, cleaned: str, rest: str, raw_host: str, hostname: str, host_type: int, explicit: bool
 ) -> tuple[str, ...]:
     kinds: list[str] = []
-    if any(c in trimmed for c in "\t\n\r"):
+    if _has_tab_newline(trimmed):
         kinds.append("tab_or_newline")
     before_query = re.split(r"[?#]", cleaned, maxsplit=1)[0]
     if "\\" in before_query:

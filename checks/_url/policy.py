@@ -9,6 +9,7 @@ so the check, the ``url`` command and the benchmark share one build.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +50,8 @@ class Policy:
     permutations: Mapping[str, tuple[str, str]]
     """Typosquat label → (dnstwist class, official domain imitated)."""
     shorteners: frozenset[str]
+    mentions_official: re.Pattern[str]
+    """Matches an official domain written as a whole name inside other text."""
 
     @property
     def signin_hosts(self) -> frozenset[str]:
@@ -146,6 +149,9 @@ def _build(
         label_skeletons=label_skeletons,
         permutations=table,
         shorteners=SHORTENERS | frozenset(shorteners),
+        mentions_official=re.compile(
+            r"(?:^|[^0-9a-z-])(?:" + "|".join(re.escape(d) for d in official_domains) + r")(?:$|[^0-9a-z-])"
+        ),
     )
 
 

@@ -59,6 +59,13 @@ class Redirector:
     """The decoded destination, as written (judged separately)."""
 
 
+_MAYBE_REDIRECT = re.compile(
+    r"(?:^|[?&;])(?:" + "|".join(sorted(map(re.escape, REDIRECT_PARAMS), key=len, reverse=True)) + r")=",
+    re.IGNORECASE,
+)
+"""A cheap pre-check: does the text hold any redirect-like ``name=`` at all?"""
+
+
 def redirect_values(search: str, fragment: str) -> Iterator[tuple[str, str]]:
     """``(parameter, value)`` for every redirect-like parameter in the query, and in a
     fragment that carries a query (single-page apps route ``#/login?next=…``)."""
@@ -68,7 +75,7 @@ def redirect_values(search: str, fragment: str) -> Iterator[tuple[str, str]]:
     if "?" in fragment:
         sources.append(fragment.split("?", 1)[1])
     for source in sources:
-        if not source or "=" not in source:
+        if not source or not _MAYBE_REDIRECT.search(source):
             continue
         params: Mapping[str, list[str]] = ada_url.parse_search_params(source)
         for name, values in params.items():

@@ -13,6 +13,11 @@ in input order::
     {"input": ..., "verdict": ..., "status": ..., "summary": ..., "codes": [...],
      "details": {...}, "findings": [...]}
 
+``details`` is the ``url`` check's details (``opens_host``, ``canonical``,
+``fixup``, ``registrable_domain``, …) without what the line already says at
+its top level (``verdict``, ``codes``) or what is the same on every line (the
+profile's official domains and sign-in address, the certificate note).
+
 Exit code: 0 when every address is ``official``; 1 when any is not, and that
 includes ``official-but-warn`` (the vendor's site, but not the address to use
 as it is: a script asking "is this the official sign-in address?" must not
@@ -71,14 +76,16 @@ def main(argv: list[str], env: Environment) -> int:
     profile = load_profile(ns.profile)
     fmt = ns.format or ("text" if env.stdout_isatty else "json")
 
+    from checks._url.policy import policy_for
     from checks.url import UrlCheck
     from diagnose.redact import Redactor
 
     check = UrlCheck()
+    policy = policy_for(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
     for text in _addresses(ns.addresses, env.stdin):
         redactor = Redactor()
-        outcome = check.assess(text, profile, redactor)
+        outcome = check.assess(text, profile, redactor, policy)
         verdict = outcome.details["verdict"]
         all_official &= verdict == "official"
         record = _record(text, outcome, redactor)
@@ -124,6 +131,10 @@ def read_lines(stream: IO[str]) -> Iterator[str]:
             yield text
 
 
+_PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")
+"""Details keys left out of each line: repeated at the top level, or the same on every line."""
+
+
 def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
     details = outcome.details
     return {
@@ -131,15 +142,15 @@ def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
         "verdict": details["verdict"],
         "status": outcome.resolved_status().value,
         "summary": outcome.summary,
-        "codes": list(details["codes"]),
-        "details": details,
+        "codes": details["codes"],
+        "details": {k: v for k, v in details.items() if k not in _PER_RUN},
         "findings": [
             {
                 "code": f.code,
                 "severity": f.severity.value,
                 "message": f.message,
                 "remediation": f.remediation,
-                "evidence": dict(f.evidence),
+                "evidence": f.evidence,
             }
             for f in outcome.findings
         ],
@@ -157,7 +168,7 @@ def _shown_input(text: str, redactor: Any) -> str:
     """
     from diagnose.redact import Redactor
 
-    printable = text.encode("utf-8", "replace").decode("utf-8")
+    printable = text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
     if len(printable) > 2048:
         return printable[:2048] + f"… ({len(printable):,} characters)"
     if not redactor.fields:
@@ -173,7 +184,10 @@ def _json_line(record: dict[str, Any]) -> str:
     """One JSON object on one line. Unicode stays readable (``аtera.com``), except the
     characters some line readers treat as line breaks (NEL, U+2028, U+2029), which
     are escaped; in JSON they can only occur inside strings, so this stays valid."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n"
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    if "\x85" in line or "\u2028" in line or "\u2029" in line:
+        line = line.translate(_LINE_BREAKS)
+    return line + "\n"
 
 
 def _text_block(record: dict[str, Any]) -> str:
