@@ -284,7 +284,16 @@ def _summary(judgement: Judgement, profile: Profile, findings: list[Finding]) ->
     return f"This is not a web address that opens a website{': ' + why if why else ''}."
 
 
+_ON_VENDOR_HOST_TITLES = {
+    "url.userinfo": "a user name or password before the @",
+    "url.homograph": "letters from another alphabet in the site name",
+}
+"""Titles that read differently when the browser still lands on the vendor's host."""
+
+
 def _title(finding: Finding) -> str:
+    if finding.code in _ON_VENDOR_HOST_TITLES:
+        return _ON_VENDOR_HOST_TITLES[finding.code]
     spec = UrlCheck.findings.get(finding.code)
     title = spec.title if spec is not None and spec.title else finding.code
     return title[0].lower() + title[1:]

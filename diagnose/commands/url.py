@@ -138,7 +138,7 @@ _PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")
 def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
     details = outcome.details
     return {
-        "input": _shown_input(text, redactor),
+        "input": _shown_input(text, redactor, outcome.findings),
         "verdict": details["verdict"],
         "status": outcome.resolved_status().value,
         "summary": outcome.summary,
@@ -157,21 +157,26 @@ def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
     }
 
 
-def _shown_input(text: str, redactor: Any) -> str:
+def _shown_input(text: str, redactor: Any, findings: Any) -> str:
     """The input as given, printable (bad bytes as U+FFFD) and capped; redacted only
-    when judging it met a secret (a password, a token parameter).
+    when judging it met a secret (a password, a token parameter, a person's user name).
 
     The redactor works on text, not by WHATWG rules, so it would also "redact"
     ``evil.net\\`` in ``https://evil.net\\@atera.com/`` and hide the very trick
     being explained; it is applied only when the check's own (WHATWG) reading
-    found something to remove.
+    found something to remove. A user name that is a host name (``atera.com@``)
+    is the decoy, not a secret, and stays visible, as in the finding's evidence.
     """
     from diagnose.redact import Redactor
 
     printable = text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
     if len(printable) > 2048:
         return printable[:2048] + f"… ({len(printable):,} characters)"
-    if not redactor.fields:
+    removed = set(redactor.fields)
+    decoy = any(f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in findings)
+    if decoy:
+        removed.discard("url:userinfo")
+    if not removed:
         return printable
     shown: str = Redactor().url(printable)
     return shown

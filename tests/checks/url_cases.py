@@ -114,6 +114,7 @@ CASES: tuple[Case, ...] = (
     Case("https://atera.com.co/", LOOKALIKE, ("url.typosquat",), kind="tld-swap"),
     Case("https://atera-login.com/", LOOKALIKE, ("url.typosquat",), kind="brand-plus-keyword"),
     Case("https://secure-atera.com/", LOOKALIKE, ("url.typosquat",), kind="brand-plus-keyword"),
+    Case("https://ateraagent.net/", LOOKALIKE, ("url.typosquat",), kind="brand-plus-keyword"),  # profile keyword
     Case("https://app-atera.com/", LOOKALIKE, ("url.typosquat",), kind="subdomain-joined"),
     Case("https://ateracom.com/", LOOKALIKE, ("url.typosquat",), kind="subdomain-joined"),
     Case("https://alera.com/", LOOKALIKE, ("url.typosquat",), kind="similar-spelling"),

@@ -91,6 +91,16 @@ def test_the_input_is_echoed_as_given_when_it_holds_no_secret() -> None:
     assert row["details"]["opens_host"]["ascii"] == "evil.net"  # type: ignore[index]
 
 
+def test_a_decoy_host_before_the_at_stays_visible_a_person_does_not() -> None:
+    code, out, _err = url_command(["--format", "json", "https://atera.com@evil.net/",
+                                   "https://john@app.atera.com/users/login"])
+    assert code == 1
+    decoy, person = json_lines(out)
+    assert decoy["input"] == "https://atera.com@evil.net/"
+    assert "john" not in person["input"] and "john" not in json.dumps(person)
+    assert "user name or password" in person["summary"]  # type: ignore[operator]
+
+
 def test_text_format_for_people() -> None:
     code, out, _err = url_command(["--format", "text", "https://аtera.com/", "app.atera.com/users/login"])
     assert code == 1
