@@ -52,7 +52,7 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _SCRIPT_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 _TAB_NEWLINE = {9: None, 10: None, 13: None}
 _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
-_TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
+_WORDS = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +118,12 @@ def _on_official_host(address: Address, opens: dict[str, str], official: str, po
     reasons = _common(address, on_official=True)
     if host.endswith("."):
         reasons.append(Reason("url.trailing_dot", {"host": host}))
-    unicode_labels = [(a, u) for a, u in zip(host.split("."), opens["unicode"].split("."), strict=False)
-                      if a.startswith("xn--")]
+    vendor_labels = host.rstrip(".").count(".") - official.count(".")
+    unicode_labels = [
+        (a, u)
+        for a, u in list(zip(host.split("."), opens["unicode"].split("."), strict=False))[:vendor_labels]
+        if a.startswith("xn--")
+    ]
     if unicode_labels:
         reasons.append(Reason(
             "url.homograph",
@@ -217,6 +221,8 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
 
     uni = opens["unicode"].rstrip(".")
     label, _, suffix = owner.partition(".") if owner else (None, "", hosts.public_suffix(bare))
+    if label is None and "." not in bare:
+        label = bare  # a single-label host ("https://atera/") is its own name
     label_u = hosts.to_unicode(label) if label else None
 
     # Homographs: Unicode in the host.
@@ -239,7 +245,7 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
                                  policy):
         imitation = True
         leading.append(Reason("url.brand_embedded", {"where": where, "text": text, "host": bare,
-                                                     "owner": owner or bare, "brand": policy.brand_labels[0]}))
+                                                     "owner": owner or bare, "brand": policy.brand_display}))
         break
 
     verdict = LOOKALIKE if imitation else UNRELATED
@@ -317,29 +323,29 @@ def _resemblance(owner: str, label: str | None, label_u: str | None, suffix: str
 
 def _embedded(address: Address, host: str, owner: str | None, label: str | None, suffix: str, matched: bool,
               redirect_target: Judgement | None, policy: Policy) -> list[tuple[str, str]]:
-    """Where the brand or an official domain appears in another site's address."""
+    """Where the brand or an official domain appears in another site's address.
+
+    Words are compared by skeleton, so the brand written with look-alike
+    letters (``аtera-login.evil.net``) still counts as the brand.
+    """
     found: list[tuple[str, str]] = []
-    brands = policy.brand_labels
+    shapes = policy.brand_shapes
     # Host: subdomain labels (and the registrable label, when it is not already a typosquat).
     sub = host[: -len(owner) - 1] if owner and host.endswith("." + owner) else ""
     parts = [("subdomain", sub)] if sub else []
     if label and not matched:
-        parts.append(("name", label))
-    if owner and label and hosts.is_hosting_suffix(suffix):
-        parts.append(("hosting", label))
+        parts.append(("hosting" if owner and hosts.is_hosting_suffix(suffix) else "name", label))
     for where, text in parts:
         unicode_text = hosts.to_unicode(text)
-        for token in re.split(r"[.\-]+", unicode_text):
-            if token and _mentions_brand(homograph.skeleton(token) if not token.isascii() else token, brands):
-                found.append((where, unicode_text[:120]))
-                break
+        if any(_mentions_brand(token, shapes) for token in re.split(r"[.\-]+", unicode_text) if token):
+            found.append((where, unicode_text[:120]))
     if address.username:
         user = _decoded(address.username)
-        if _mentions_brand(user, brands, whole_token=False) or _mentions_official(user, policy):
+        if _mentions_brand(user, shapes) or _mentions_official(user, policy):
             found.append(("user info", user[:120]))
     if redirect_target is None:
         path = _decoded(address.pathname)
-        if any(_mentions_brand(token, brands, whole_token=True) for token in _TOKEN_SPLIT.split(path)) \
+        if any(_mentions_brand(token, shapes, whole_token=True) for token in _WORDS.split(path) if token) \
                 or _mentions_official(path, policy):
             found.append(("path", path[:120]))
         for where, text in (("query", address.search), ("fragment", address.fragment)):
@@ -348,13 +354,15 @@ def _embedded(address: Address, host: str, owner: str | None, label: str | None,
     return found
 
 
-def _mentions_brand(text: str, brands: tuple[str, ...], whole_token: bool = False) -> bool:
-    text = text.lower()
-    for brand in brands:
+def _mentions_brand(text: str, shapes: tuple[str, ...], whole_token: bool = False) -> bool:
+    """True when ``text`` is (``whole_token``) or contains the brand, compared by skeleton.
+    Short brands (under 4 characters) must be a whole word: ``ab`` is in too many words."""
+    shape = homograph.skeleton(text)
+    for brand in shapes:
         if whole_token or len(brand) < 4:
-            if text == brand:
+            if shape == brand:
                 return True
-        elif brand in text:
+        elif brand in shape:
             return True
     return False
 
@@ -417,7 +425,7 @@ def _ip_address(address: Address, opens: dict[str, str], policy: Policy) -> Judg
     if embedded:
         where, text = embedded[0]
         reasons.insert(0, Reason("url.brand_embedded", {"where": where, "text": text, "host": ip_text,
-                                                        "owner": ip_text, "brand": policy.brand_labels[0]}))
+                                                        "owner": ip_text, "brand": policy.brand_display}))
         return Judgement(LOOKALIKE, tuple(reasons), address=address, opens_host=opens)
     return Judgement(UNRELATED, tuple(reasons), address=address, opens_host=opens)
 

@@ -197,9 +197,12 @@ def _obfuscation(
     if not raw_host.isascii():
         import ada_url
 
-        shown = ada_url.idna_to_unicode(hostname) if host_type == HOST_DOMAIN else hostname
-        written = unicodedata.normalize("NFC", raw_host.lower())
-        if written.rstrip(".") != shown.rstrip("."):
+        shown = (ada_url.idna_to_unicode(hostname) if host_type == HOST_DOMAIN else hostname).rstrip(".").split(".")
+        written = unicodedata.normalize("NFC", raw_host.lower()).rstrip(".").split(".")
+        # Label by label: a written label the browser shows differently was rewritten
+        # (fullwidth, ideographic dots, invisible characters); an xn-- label is fine.
+        if len(written) != len(shown) or any(w != s for w, s in zip(written, shown, strict=True)
+                                             if not w.isascii()):
             kinds.append("unicode_host_mapped")
     if host_type == HOST_IPV4 and raw_host.lower().rstrip(".") != hostname:
         kinds.append("numeric_ipv4")

@@ -40,7 +40,11 @@ class Policy:
     signins: tuple[SignIn, ...]
     default_signin: str
     brand_labels: tuple[str, ...]
-    """Registrable labels of the official domains plus the profile's brand (``atera``)."""
+    """Registrable labels of the official domains plus the profile's brand (``atera``), ASCII."""
+    brand_shapes: tuple[str, ...]
+    """Skeletons of the brand labels (Unicode form): what "mentions the brand" compares."""
+    brand_display: str
+    """The brand as a person writes it, for messages."""
     official_suffixes: Mapping[str, str]
     """Brand label → the official public suffix (``atera`` → ``com``)."""
     domain_skeletons: Mapping[str, str]
@@ -102,6 +106,8 @@ def _build(
 
     global BUILDS
     BUILDS += 1
+    # Hosts are compared in the ASCII form the WHATWG parser produces (xn-- for IDNs).
+    official_domains = tuple(_ascii_domain(d) for d in official_domains)
     signins: list[SignIn] = []
     for text in signin_urls:
         try:
@@ -144,6 +150,8 @@ def _build(
         signins=tuple(signins),
         default_signin=default_signin,
         brand_labels=tuple(labels),
+        brand_shapes=tuple(dict.fromkeys(homograph.skeleton(hosts.to_unicode(label)) for label in labels)),
+        brand_display=brand.strip() or hosts.to_unicode(labels[0]),
         official_suffixes=suffixes,
         domain_skeletons=domain_skeletons,
         label_skeletons=label_skeletons,
@@ -153,6 +161,16 @@ def _build(
             r"(?:^|[^0-9a-z-])(?:" + "|".join(re.escape(d) for d in official_domains) + r")(?:$|[^0-9a-z-])"
         ),
     )
+
+
+def _ascii_domain(domain: str) -> str:
+    import ada_url
+
+    if domain.isascii():
+        return domain.lower()
+    encoded = ada_url.idna_to_ascii(domain)
+    text = encoded.decode("ascii") if isinstance(encoded, bytes) else str(encoded)
+    return text or domain
 
 
 def _norm_path(path: str) -> str:

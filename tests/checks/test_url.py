@@ -334,6 +334,19 @@ def test_works_for_another_profile() -> None:
     ]
 
 
+def test_a_vendor_with_an_internationalised_domain() -> None:
+    """Official domains may be written in Unicode; hosts are compared in their xn-- form."""
+    profile = profile_from_mapping(
+        {"name": "b", "vendor": "Bücher", "default_url": "https://login.bücher.de/", "official_domains": ["bücher.de"]}
+    )
+    verdicts = [
+        CHECK.assess(text, profile).details["verdict"]
+        for text in ("https://login.bücher.de/", "https://login.xn--bcher-kva.de/", "https://bücher.de.evil.net/",
+                     "https://xn--lgin-43d.bücher.de/")
+    ]
+    assert verdicts == ["official", "official", "lookalike", "official-but-warn"]
+
+
 def test_a_public_suffix_is_never_an_official_domain() -> None:
     """The PSL cross-check: a profile listing web.app must not make every web.app site official."""
     profile = profile_from_mapping(
