@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks._url import homograph, hosts
 from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse
@@ -55,20 +54,19 @@ _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 _WORDS = re.compile(r"[\W_]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """One finding: a catalogue code, its evidence, and a severity when the context
     makes it weigh differently from the catalogue (user info on the vendor's host
     is a warning; on another host, a trick)."""
 
     code: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any]
     severity: Severity | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
-    """Everything decided about one address."""
+class Judgement(NamedTuple):
+    """Everything decided about one address (immutable; tuples, because thousands
+    are built per second in batch)."""
 
     verdict: str
     reasons: tuple[Reason, ...]

@@ -189,7 +189,7 @@ def _json_line(record: dict[str, Any]) -> str:
     """One JSON object on one line. Unicode stays readable (``аtera.com``), except the
     characters some line readers treat as line breaks (NEL, U+2028, U+2029), which
     are escaped; in JSON they can only occur inside strings, so this stays valid."""
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     if "\x85" in line or "\u2028" in line or "\u2029" in line:
         line = line.translate(_LINE_BREAKS)
     return line + "\n"
