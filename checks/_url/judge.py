@@ -239,12 +239,13 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
                                                 "imitates": resemblance[1]}))
 
     # The brand inside someone else's address.
-    for where, text in _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target,
-                                 policy):
+    places = _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target, policy)
+    if places:
         imitation = True
-        leading.append(Reason("url.brand_embedded", {"where": where, "text": text, "host": bare,
-                                                     "owner": owner or bare, "brand": policy.brand_display}))
-        break
+        where, text = places[0]
+        leading.append(Reason("url.brand_embedded", {"where": where, "text": text, "places": [p for p, _t in places],
+                                                     "host": bare, "owner": owner or bare,
+                                                     "brand": policy.brand_display}))
 
     verdict = LOOKALIKE if imitation else UNRELATED
     return Judgement(verdict, tuple(leading + reasons), address=address, opens_host=opens, registrable=owner,
@@ -419,10 +420,11 @@ def _ip_address(address: Address, opens: dict[str, str], policy: Policy) -> Judg
         Reason("url.unofficial", {"host": ip_text, "owner": ip_text}),
         *_common(address, on_official=False),
     ]
-    embedded = _embedded(address, ip_text, None, None, "", False, None, policy)
-    if embedded:
-        where, text = embedded[0]
-        reasons.insert(0, Reason("url.brand_embedded", {"where": where, "text": text, "host": ip_text,
+    places = _embedded(address, ip_text, None, None, "", False, None, policy)
+    if places:
+        where, text = places[0]
+        reasons.insert(0, Reason("url.brand_embedded", {"where": where, "text": text,
+                                                        "places": [p for p, _t in places], "host": ip_text,
                                                         "owner": ip_text, "brand": policy.brand_display}))
         return Judgement(LOOKALIKE, tuple(reasons), address=address, opens_host=opens)
     return Judgement(UNRELATED, tuple(reasons), address=address, opens_host=opens)
