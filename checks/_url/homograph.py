@@ -56,7 +56,6 @@ _MAX_VARIANTS = 16
 # Prototypes are compared lower-cased: hosts are lower-case after UTS #46, but a
 # few prototypes are capitals (Cherokee Ꭺ → A; digit 0 → O).
 _PROTOTYPE_TABLE = {ord(c): p.lower() for c, p in PROTOTYPES.items()}
-_ASCII_SKELETON = str.maketrans({"m": "rn", "0": "o", "1": "l"})
 
 # Diacritic removal applies only to Latin, Greek and Cyrillic hosts (as Chromium).
 _LGC = frozenset({"Latin", "Greek", "Cyrillic"})
@@ -139,7 +138,7 @@ def skeleton(text: str) -> str:
     only ``m → rn``, ``0 → o`` and ``1 → l`` apply.
     """
     if text.isascii():
-        return text.lower().translate(_ASCII_SKELETON)
+        return text.lower().replace("m", "rn").replace("0", "o").replace("1", "l")
     return _unicode_skeleton(text)
 
 

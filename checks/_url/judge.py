@@ -52,6 +52,7 @@ _SCRIPT_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 _TAB_NEWLINE = {9: None, 10: None, 13: None}
 _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 _WORDS = re.compile(r"[\W_]+")
+_HOST_WORDS = re.compile(r"[.\-]+")
 
 
 class Reason(NamedTuple):
@@ -336,7 +337,7 @@ def _embedded(address: Address, host: str, owner: str | None, label: str | None,
         parts.append(("hosting" if owner and hosts.is_hosting_suffix(suffix) else "name", label))
     for where, text in parts:
         unicode_text = hosts.to_unicode(text)
-        if any(_mentions_brand(token, shapes) for token in re.split(r"[.\-]+", unicode_text) if token):
+        if any(_mentions_brand(token, shapes) for token in _HOST_WORDS.split(unicode_text) if token):
             found.append((where, unicode_text[:120]))
     if address.username:
         user = _decoded(address.username)

@@ -38,6 +38,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tab and line breaks: never part of an address someone pasted."""
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PORT = re.compile(r"^[^/\\?#@:\s]+:\d+(?:[/\\?#]|$)")
+_PATH_START = re.compile(r"[/\\?#]")
+_QUERY_START = re.compile(r"[?#]")
+_TWO_SLASHES = re.compile(r"^//[^/\\]")
 _EMAIL = re.compile(r"^[^\s/\\@:?#]+@[^\s/\\@:?#]+\.[^\s/\\@:?#]+$")
 _KNOWN_SCHEMES = frozenset(
     {
@@ -165,7 +168,7 @@ def _with_scheme(cleaned: str) -> tuple[str | Rejection, str | None]:
         return Rejection("email", "it is an email address, not a web address"), None
     if any(c.isspace() for c in cleaned):
         return Rejection("free_text", "it is text with spaces, not a web address (a browser would search for it)"), None
-    head = re.split(r"[/\\?#]", cleaned, maxsplit=1)[0]
+    head = _PATH_START.split(cleaned, maxsplit=1)[0]
     host_part = head.rsplit("@", 1)[-1]
     bare = host_part.split(":", 1)[0] if not host_part.startswith("[") else host_part
     if "." not in bare and not bare.startswith("[") and bare.lower() != "localhost" and ":" not in host_part:
@@ -175,7 +178,7 @@ def _with_scheme(cleaned: str) -> tuple[str | Rejection, str | None]:
 
 def _raw_host(rest: str) -> str:
     """The host as written after ``scheme:`` (special-scheme rules: ``\\`` is ``/``)."""
-    authority = re.split(r"[/\\?#]", rest.lstrip("/\\"), maxsplit=1)[0]
+    authority = _PATH_START.split(rest.lstrip("/\\"), maxsplit=1)[0]
     hostport = authority.rsplit("@", 1)[-1]
     if hostport.startswith("["):
         return hostport.split("]", 1)[0] + "]"
@@ -188,10 +191,10 @@ def _obfuscation(
     kinds: list[str] = []
     if _has_tab_newline(trimmed):
         kinds.append("tab_or_newline")
-    before_query = re.split(r"[?#]", cleaned, maxsplit=1)[0]
+    before_query = _QUERY_START.split(cleaned, maxsplit=1)[0]
     if "\\" in before_query:
         kinds.append("backslash")
-    if explicit and not re.match(r"^//[^/\\]", rest):
+    if explicit and not _TWO_SLASHES.match(rest):
         kinds.append("slashes")
     if "%" in raw_host:
         kinds.append("percent_encoded_host")

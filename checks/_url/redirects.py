@@ -32,7 +32,7 @@ REDIRECT_PARAMS = frozenset(
         "next_url", "nextUrl", "target_url", "targetUrl", "forward", "forward_url", "callback",
         "callback_url", "callbackUrl", "exit_url", "from_url", "to_url", "to", "go", "goto", "out",
         "view", "image_url", "checkout_url", "back", "backurl", "back_url", "success_url",
-        "RelayState", "service", "wreply", "wctx", "login_redirect", "after_login", "u", "q", "link",
+        "RelayState", "service", "wreply", "wctx", "login_redirect", "after_login",
     )
 )
 """Query parameters that commonly carry the next address (compared case-insensitively)."""
