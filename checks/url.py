@@ -229,6 +229,8 @@ def _message(reason: Reason) -> str | None:
 
 def _safe_evidence(evidence: dict[str, Any], redact: Redactor) -> dict[str, Any]:
     """Evidence with free text passed through the redactor (paths may carry tokens)."""
+    if "text" not in evidence and "path" not in evidence:
+        return evidence
     out: dict[str, Any] = {}
     for key, value in evidence.items():
         out[key] = redact.text(value) if isinstance(value, str) and key in ("text", "path") else value

@@ -173,14 +173,16 @@ def _shown_input(text: str, redactor: Any, findings: Any) -> str:
     if len(printable) > 2048:
         return printable[:2048] + f"… ({len(printable):,} characters)"
     removed = set(redactor.fields)
-    decoy = any(f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in findings)
-    if decoy:
+    if removed and any(f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in findings):
         removed.discard("url:userinfo")
     if not removed:
         return printable
     shown: str = Redactor().url(printable)
     return shown
 
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""One encoder for the whole batch (``json.dumps`` with options builds one per call)."""
 
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -189,7 +191,7 @@ def _json_line(record: dict[str, Any]) -> str:
     """One JSON object on one line. Unicode stays readable (``аtera.com``), except the
     characters some line readers treat as line breaks (NEL, U+2028, U+2029), which
     are escaped; in JSON they can only occur inside strings, so this stays valid."""
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    line = _ENCODER.encode(record)
     if "\x85" in line or "\u2028" in line or "\u2029" in line:
         line = line.translate(_LINE_BREAKS)
     return line + "\n"
