@@ -69,13 +69,13 @@ _KIND_TEXT = {
 }
 
 _WHERE_TEXT = {
-    "subdomain": "first part of the site name",
-    "name": "site name",
-    "hosting": "name on a hosting service anyone can use",
-    "user info": "text before an @",
-    "path": "path after the site name",
-    "query": "part after the ?",
-    "fragment": "part after the #",
+    "subdomain": "the first part of the site name",
+    "name": "the site name",
+    "hosting": "its name on a hosting service anyone can use",
+    "user info": "the text before an @",
+    "path": "the path after the site name",
+    "query": "the part after the ?",
+    "fragment": "the part after the #",
 }
 
 _OBFUSCATION_TEXT = {
@@ -228,8 +228,9 @@ def _message(reason: Reason) -> str | None:
 
 
 def _safe_evidence(evidence: dict[str, Any], redact: Redactor) -> dict[str, Any]:
-    """Evidence with free text passed through the redactor (paths may carry tokens)."""
-    if "text" not in evidence and "path" not in evidence:
+    """Evidence with free text from the path or user info passed through the redactor
+    (they may carry tokens); host names are not secret (``opens_host`` shows them)."""
+    if "path" not in evidence and evidence.get("where") not in ("path", "user info"):
         return evidence
     out: dict[str, Any] = {}
     for key, value in evidence.items():

@@ -136,6 +136,11 @@ def test_secrets_never_reach_findings_or_details() -> None:
     text = json.dumps({"details": outcome.details, "findings": [f.evidence for f in outcome.findings]})
     assert "hunter2" not in text and "abc123" not in text and "alice" not in text
     assert outcome.details["verdict"] == "official-but-warn"
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXNlY3JldA"
+    outcome = CHECK.assess(f"https://evil.net/atera/{jwt}", ATERA)
+    text = json.dumps({"details": outcome.details, "findings": [f.evidence for f in outcome.findings]})
+    assert outcome.details["verdict"] == "lookalike"
+    assert "c2lnbmF0dXJlLXNlY3JldA" not in text
 
 
 def test_redirector_target_is_decoded_and_judged() -> None:
