@@ -139,7 +139,7 @@ def skeleton(text: str) -> str:
     """
     if text.isascii():
         return text.lower().replace("m", "rn").replace("0", "o").replace("1", "l")
-    return _unicode_skeleton(text)
+    return _cached_skeleton(text) if len(text) <= 253 else _unicode_skeleton(text)
 
 
 def skeletons(text: str) -> frozenset[str]:
@@ -154,13 +154,16 @@ def skeletons(text: str) -> frozenset[str]:
     return frozenset(skeleton(v) for v in variants)
 
 
-@lru_cache(maxsize=4096)
 def _unicode_skeleton(text: str) -> str:
     if _is_lgc(text):
         text = remove_diacritics(text)
     text = text.translate(_CHROMIUM_EXTRA)
     text = unicodedata.normalize("NFD", text).translate(_PROTOTYPE_TABLE)
     return unicodedata.normalize("NFD", text).lower()
+
+
+_cached_skeleton = lru_cache(maxsize=4096)(_unicode_skeleton)
+"""Host names and labels repeat within a batch; long free text (paths) is not cached."""
 
 
 def remove_diacritics(text: str) -> str:

@@ -337,15 +337,15 @@ def _embedded(address: Address, host: str, owner: str | None, label: str | None,
         parts.append(("hosting" if owner and hosts.is_hosting_suffix(suffix) else "name", label))
     for where, text in parts:
         unicode_text = hosts.to_unicode(text)
-        if any(_mentions_brand(token, shapes) for token in _HOST_WORDS.split(unicode_text) if token):
+        if _mentions_brand(_HOST_WORDS.split(homograph.skeleton(unicode_text)), shapes):
             found.append((where, unicode_text[:120]))
     if address.username:
         user = _decoded(address.username)
-        if _mentions_brand(user, shapes) or _mentions_official(user, policy):
+        if _mentions_brand([homograph.skeleton(user)], shapes) or _mentions_official(user, policy):
             found.append(("user info", user[:120]))
     if redirect_target is None:
         path = _decoded(address.pathname)
-        if any(_mentions_brand(token, shapes, whole_token=True) for token in _WORDS.split(path) if token) \
+        if _mentions_brand(_WORDS.split(homograph.skeleton(path)), shapes, whole_token=True) \
                 or _mentions_official(path, policy):
             found.append(("path", path[:120]))
         for where, text in (("query", address.search), ("fragment", address.fragment)):
@@ -354,16 +354,19 @@ def _embedded(address: Address, host: str, owner: str | None, label: str | None,
     return found
 
 
-def _mentions_brand(text: str, shapes: tuple[str, ...], whole_token: bool = False) -> bool:
-    """True when ``text`` is (``whole_token``) or contains the brand, compared by skeleton.
-    Short brands (under 4 characters) must be a whole word: ``ab`` is in too many words."""
-    shape = homograph.skeleton(text)
-    for brand in shapes:
-        if whole_token or len(brand) < 4:
-            if shape == brand:
+def _mentions_brand(words: list[str], shapes: tuple[str, ...], whole_token: bool = False) -> bool:
+    """True when one of ``words`` (skeletons) is (``whole_token``) or contains a brand
+    skeleton. Short brands (under 4 characters) must be a whole word: ``ab`` is in
+    too many words."""
+    for word in words:
+        if not word:
+            continue
+        for brand in shapes:
+            if whole_token or len(brand) < 4:
+                if word == brand:
+                    return True
+            elif brand in word:
                 return True
-        elif brand in shape:
-            return True
     return False
 
 
