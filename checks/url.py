@@ -125,11 +125,11 @@ class UrlCheck(Check):
         facts = self._facts(profile)
         findings = [self._finding(reason, facts, redact) for reason in judgement.reasons]
         findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
-        return self.outcome(
+        return Outcome(
             _summary(judgement, profile, findings),
-            findings,
+            tuple(findings),
             details_of(judgement, profile, redact),
-            status=VERDICT_STATUS[judgement.verdict],
+            VERDICT_STATUS[judgement.verdict],
         )
 
     def _facts(self, profile: Profile) -> dict[str, Any]:
@@ -151,11 +151,11 @@ class UrlCheck(Check):
         evidence = _safe_evidence(reason.evidence, redact)
         values = _Lenient({**facts, **_explained(reason, facts), **evidence})
         return Finding(
-            code=reason.code,
-            severity=reason.severity or spec.severity,
-            message=_render(_message(reason) or spec.message, values),
-            remediation=_render(spec.remediation, values),
-            evidence=evidence,
+            reason.code,
+            reason.severity or spec.severity,
+            _render(_message(reason) or spec.message, values),
+            _render(spec.remediation, values),
+            evidence,
         )
 
 
@@ -255,7 +255,7 @@ def details_of(judgement: Judgement, profile: Profile, redact: Redactor) -> dict
         "official_domain": judgement.official_domain,
         "official_domains": list(profile.official_domains),
         "official_signin": profile.default_url,
-        "codes": list(judgement.codes),
+        "codes": [reason.code for reason in judgement.reasons],
         "note": CERTIFICATE_NOTE,
     }
     if judgement.rejection is not None:

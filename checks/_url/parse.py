@@ -42,6 +42,16 @@ _PATH_START = re.compile(r"[/\\?#]")
 _QUERY_START = re.compile(r"[?#]")
 _TWO_SLASHES = re.compile(r"^//[^/\\]")
 _EMAIL = re.compile(r"^[^\s/\\@:?#]+@[^\s/\\@:?#]+\.[^\s/\\@:?#]+$")
+_ATTRIBUTES = {
+    (query, fragment, at): (
+        "href", "protocol", "hostname", "host_type", "port", "pathname",
+        *(("search",) if query else ()), *(("hash",) if fragment else ()), *(("username", "password") if at else ()),
+    )
+    for query in (False, True)
+    for fragment in (False, True)
+    for at in (False, True)
+}
+"""The components to read from ada, by which of ``? # @`` the text has (each read costs)."""
 _KNOWN_SCHEMES = frozenset(
     {
         "http", "https", "ftp", "ws", "wss", "file", "javascript", "data", "blob", "about", "mailto",
@@ -116,10 +126,7 @@ def parse(text: str) -> Address | Rejection:
         return candidate
     import ada_url
 
-    wanted = ["href", "protocol", "hostname", "host_type", "port", "pathname"]
-    wanted += [name for name, mark in (("search", "?"), ("hash", "#")) if mark in candidate]
-    if "@" in candidate:
-        wanted += ["username", "password"]
+    wanted = _ATTRIBUTES["?" in candidate, "#" in candidate, "@" in candidate]
     try:
         url = ada_url.parse_url(candidate, attributes=wanted)
     except ValueError:
@@ -133,20 +140,8 @@ def parse(text: str) -> Address | Rejection:
     if scheme in WEB_SCHEMES:
         kinds = _obfuscation(trimmed, cleaned, rest, raw_host, hostname, host_type, fixup is None)
     return Address(
-        text=trimmed,
-        fixup=fixup,
-        href=url["href"],
-        scheme=scheme,
-        username=url.get("username", ""),
-        has_password=bool(url.get("password")),
-        hostname=hostname,
-        host_type=host_type,
-        port=url["port"],
-        pathname=url["pathname"],
-        search=url.get("search", ""),
-        fragment=url.get("hash", ""),
-        obfuscation=kinds,
-        raw_host=raw_host,
+        trimmed, fixup, url["href"], scheme, url.get("username", ""), bool(url.get("password")), hostname,
+        host_type, url["port"], url["pathname"], url.get("search", ""), url.get("hash", ""), kinds, raw_host,
     )
 
 
