@@ -272,7 +272,9 @@ def details_of(judgement: Judgement, profile: Profile, redact: Redactor) -> dict
 def _summary(judgement: Judgement, profile: Profile, findings: list[Finding]) -> str:
     vendor = profile.vendor
     opens = judgement.opens_host or {}
-    shown = opens.get("unicode") or opens.get("ascii") or ""
+    ascii_host, unicode_host = opens.get("ascii", ""), opens.get("unicode", "")
+    # A look-alike's Unicode form is the disguise itself: name the real (ASCII) host first.
+    shown = ascii_host if unicode_host == ascii_host else f"{ascii_host} (shown as {unicode_host})"
     verdict = judgement.verdict
     if verdict == OFFICIAL:
         return f"This is {vendor}'s official sign-in address ({shown})."

@@ -202,7 +202,7 @@ def _text_block(record: dict[str, Any]) -> str:
     lines = [f"{_MARK[record['verdict']]:<14} {_printable(record['input'])}"]
     opens = details.get("opens_host")
     if opens:
-        shown = opens["ascii"] if opens["ascii"] == opens["unicode"] else f"{opens['unicode']} ({opens['ascii']})"
+        shown = opens["ascii"] if opens["ascii"] == opens["unicode"] else f"{opens['ascii']} (shown as {opens['unicode']})"
         lines.append(f"  opens {shown}")
     if details.get("fixup"):
         lines.append(f"  {details['fixup']['added']} was added, as a browser's address bar does")

@@ -104,7 +104,7 @@ def test_a_decoy_host_before_the_at_stays_visible_a_person_does_not() -> None:
 def test_text_format_for_people() -> None:
     code, out, _err = url_command(["--format", "text", "https://аtera.com/", "app.atera.com/users/login"])
     assert code == 1
-    assert "LOOKALIKE" in out and "opens аtera.com (xn--tera-43d.com)" in out
+    assert "LOOKALIKE" in out and "opens xn--tera-43d.com (shown as аtera.com)" in out
     assert "[url.homograph]" in out
     assert "OFFICIAL" in out and "https:// was added" in out
 
