@@ -230,12 +230,9 @@ def _message(reason: Reason) -> str | None:
 def _safe_evidence(evidence: dict[str, Any], redact: Redactor) -> dict[str, Any]:
     """Evidence with free text from the path or user info passed through the redactor
     (they may carry tokens); host names are not secret (``opens_host`` shows them)."""
-    if "path" not in evidence and evidence.get("where") not in ("path", "user info"):
+    if evidence.get("where") not in ("path", "user info"):
         return evidence
-    out: dict[str, Any] = {}
-    for key, value in evidence.items():
-        out[key] = redact.text(value) if isinstance(value, str) and key in ("text", "path") else value
-    return out
+    return {**evidence, "text": redact.text(str(evidence.get("text", "")))}
 
 
 def details_of(judgement: Judgement, profile: Profile, redact: Redactor) -> dict[str, Any]:

@@ -139,8 +139,8 @@ def _on_official_host(address: Address, opens: dict[str, str], official: str, po
         reasons.append(Reason("url.offsite_redirect_param", {"parameter": parameter, "destination": destination}))
     bare = host.rstrip(".")
     if not policy.is_signin(bare, address.pathname):
-        reasons.append(Reason("url.not_signin_page", {"host": bare, "path": address.pathname[:200],
-                                                      "signin": policy.default_signin}))
+        # The path itself is in details.canonical (redacted there); not repeated here.
+        reasons.append(Reason("url.not_signin_page", {"host": bare, "signin": policy.default_signin}))
     verdict = OFFICIAL_BUT_WARN if reasons else OFFICIAL
     return Judgement(verdict, tuple(reasons), address=address, opens_host=opens,
                      registrable=hosts.registrable_of_official(official), official_domain=official)
