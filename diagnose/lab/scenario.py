@@ -186,6 +186,34 @@ class Lab:
                 data[key] = value
         return profile_from_mapping(data, origin="lab")
 
+    def profile_for(self, url: str) -> Profile:
+        """The lab profile whose sign-in address is ``url`` itself (lab servers listen on
+        ephemeral ports, and a vendor's own sign-in port is not unusual)."""
+        base = self.profile()
+        return self.profile(default_url=url, signin_urls=[url, *base.signin_urls])
+
+    def profile_toml(self, url: str) -> str:
+        """:meth:`profile_for` as a TOML file's text, for ``--profile FILE`` in CLI tests."""
+        profile = self.profile_for(url)
+
+        def strings(values: Sequence[str]) -> str:
+            return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+
+        return "\n".join([
+            f"name = {_toml_string(profile.name)}",
+            f"vendor = {_toml_string(profile.vendor)}",
+            f"default_url = {_toml_string(profile.default_url)}",
+            f"official_domains = {strings(profile.official_domains)}",
+            f"signin_urls = {strings(profile.signin_urls)}",
+            f"support_url = {_toml_string(profile.support_url)}",
+            f"brand = {_toml_string(profile.brand)}",
+            "[connectivity]",
+            f"control_hosts = {strings(profile.section('connectivity').get('control_hosts', []))}",
+            "[clock]",
+            "ntp_servers = []",
+            "",
+        ])
+
     def run(
         self,
         url: str,
@@ -211,12 +239,16 @@ class Lab:
         )
         return LabRun(
             url=url,
-            profile=profile or self.profile(),
+            profile=profile or self.profile_for(url),
             settings=settings,
             net=lab_net(settings, dns),
             clock=clock,
             only=tuple(only),
         )
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def lab_net(settings: Settings, dns: LabDns) -> Net:

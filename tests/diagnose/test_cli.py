@@ -100,6 +100,7 @@ def healthy_site() -> Iterator[tuple[LabThread, Lab, str, Callable[[Settings], o
         site = thread.run(lab.https(signin_app(), names=[host]))
         dns = thread.run(lab.dns({host: ["127.0.0.1"], LAB_DOMAIN: ["127.0.0.1"]}))
         url = f"https://{host}:{site.port}{SIGNIN_PATH}"
+        (lab.dir / "lab-profile.toml").write_text(lab.profile_toml(url))
         yield thread, lab, url, lambda settings: lab_net(settings, dns)
         thread.run(lab.__aexit__(None, None, None))
 
@@ -111,6 +112,7 @@ def test_headless_run_against_lab_writes_valid_reports(
     _thread, lab, url, net_factory = healthy_site
     out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
     result = cli([url, "--headless", "--format", "json", "--ca-file", str(lab.ca_file), "--note", "from the test",
+                  "--profile", str(lab.dir / "lab-profile.toml"),
                   "-o", str(out_json), "-o", str(out_md)], net_factory=net_factory)
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -146,8 +148,8 @@ def test_exit_code_3_when_a_check_errors(cli: Callable[..., CliResult],
                                          healthy_site: tuple[LabThread, Lab, str, Callable[[Settings], object]]) -> None:
     _thread, lab, url, net_factory = healthy_site
     crash = EntryPoint(name="crashes", value="tests.diagnose.fake_checks:Crashes", group="login_doctor.checks")
-    result = cli([url, "--format", "json", "-q", "--ca-file", str(lab.ca_file)], net_factory=net_factory,
-                 extra_checks=(crash,))
+    result = cli([url, "--format", "json", "-q", "--ca-file", str(lab.ca_file),
+                  "--profile", str(lab.dir / "lab-profile.toml")], net_factory=net_factory, extra_checks=(crash,))
     assert result.code == 3, result.stderr
     data = json.loads(result.stdout)
     statuses = {c["id"]: c["status"] for c in data["checks"]}

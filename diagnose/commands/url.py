@@ -1,0 +1,216 @@
+"""``login-doctor url ADDRESS...|-``: judge addresses offline, in batch.
+
+For helpdesks and scripts that need to vet links (from a ticket, a mail
+gateway's log, a list of bookmarks) without diagnosing a whole sign-in. Each
+address gets the ``url`` check's verdict, findings and details; nothing is
+sent over the network. ``-`` reads one address per line from standard input
+(blank lines are skipped).
+
+Output: ``--format text`` (default on a terminal) is a short block per
+address; ``--format json`` (default otherwise) is one JSON object per line,
+in input order::
+
+    {"input": ..., "verdict": ..., "status": ..., "summary": ..., "codes": [...],
+     "details": {...}, "findings": [...]}
+
+``details`` is the ``url`` check's details (``opens_host``, ``canonical``,
+``fixup``, ``registrable_domain``, …) without what the line already says at
+its top level (``verdict``, ``codes``) or what is the same on every line (the
+profile's official domains and sign-in address, the certificate note).
+
+Exit code: 0 when every address is ``official``; 1 when any is not, and that
+includes ``official-but-warn`` (the vendor's site, but not the address to use
+as it is: a script asking "is this the official sign-in address?" must not
+get a yes for ``http://`` or a redirect parameter); 2 for a usage error. An
+address that is not text at all (binary garbage on standard input) is judged
+``invalid``, never a crash.
+
+Only what judging needs is imported: no TUI, no HTTP client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from diagnose.cli import _Parser
+from diagnose.environment import Environment, ExitStatus
+from diagnose.settings import UsageError
+
+MAX_LINE_BYTES = 64 * 1024
+"""A longer stdin line is judged ``invalid`` (too long) without being held whole in memory."""
+
+_MARK = {
+    "official": "OFFICIAL",
+    "official-but-warn": "OFFICIAL, BUT",
+    "lookalike": "LOOKALIKE",
+    "unrelated": "NOT OFFICIAL",
+    "invalid": "INVALID",
+}
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
+        prog="login-doctor url",
+        description="Judge web addresses offline: is each one the official sign-in address, and if not, why?",
+        epilog="Exit codes: 0 every address is official, 1 at least one is not (official-but-warn included), "
+        "2 usage error.",
+    )
+    parser.add_argument("addresses", nargs="*", metavar="ADDRESS",
+                        help="addresses to judge; - reads one address per line from standard input")
+    parser.add_argument("--profile", default="atera", metavar="NAME|FILE", help="vendor profile (default: atera)")
+    parser.add_argument("--format", choices=["json", "text"], default=None,
+                        help="json: one object per line; text: for people (default: text on a terminal)")
+    return parser
+
+
+def main(argv: list[str], env: Environment) -> int:
+    ns = build_parser().parse_args(argv)
+    if not ns.addresses:
+        raise UsageError("give at least one address, or - to read addresses from standard input")
+    if ns.addresses.count("-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    from diagnose.profiles import load_profile
+
+    profile = load_profile(ns.profile)
+    fmt = ns.format or ("text" if env.stdout_isatty else "json")
+
+    from checks._url.policy import policy_for
+    from checks.url import UrlCheck
+    from diagnose.redact import Redactor
+
+    check = UrlCheck()
+    policy = policy_for(profile)  # built once: PSL, skeletons, typosquat tables
+    all_official = True
+    for text in _addresses(ns.addresses, env.stdin):
+        redactor = Redactor()
+        outcome = check.assess(text, profile, redactor, policy)
+        verdict = outcome.details["verdict"]
+        all_official &= verdict == "official"
+        record = _record(text, outcome, redactor)
+        env.stdout.write(_json_line(record) if fmt == "json" else _text_block(record))
+    env.stdout.flush()
+    return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
+
+
+def _addresses(args: list[str], stdin: IO[str]) -> Iterator[str]:
+    for arg in args:
+        if arg == "-":
+            yield from read_lines(stdin)
+        else:
+            yield arg
+
+
+def read_lines(stream: IO[str]) -> Iterator[str]:
+    """Non-blank lines of ``stream``, bounded in length, tolerant of bytes that are not UTF-8.
+
+    Bytes are decoded with ``surrogateescape``, so garbage turns into lone
+    surrogates that the judge reports as "not text" instead of a decode error
+    stopping the batch. A line longer than :data:`MAX_LINE_BYTES` is replaced by
+    a stand-in of that length (judged too long) and skipped to its end.
+    """
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        for line in stream:
+            text = line.rstrip("\r\n")
+            if text.strip():
+                yield text if len(text) <= MAX_LINE_BYTES else "x" * (MAX_LINE_BYTES + 1)
+        return
+    while True:
+        chunk: bytes = binary.readline(MAX_LINE_BYTES + 1)
+        if not chunk:
+            return
+        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = binary.readline(MAX_LINE_BYTES)
+            yield "x" * (MAX_LINE_BYTES + 1)
+            continue
+        text = chunk.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        if text.strip():
+            yield text
+
+
+_PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")
+"""Details keys left out of each line: repeated at the top level, or the same on every line."""
+
+
+def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
+    details = outcome.details
+    return {
+        "input": _shown_input(text, redactor, outcome.findings),
+        "verdict": details["verdict"],
+        "status": outcome.resolved_status().value,
+        "summary": outcome.summary,
+        "codes": details["codes"],
+        "details": {k: v for k, v in details.items() if k not in _PER_RUN},
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity.value,
+                "message": f.message,
+                "remediation": f.remediation,
+                "evidence": f.evidence,
+            }
+            for f in outcome.findings
+        ],
+    }
+
+
+def _shown_input(text: str, redactor: Any, findings: Any) -> str:
+    """The input as given, printable (bad bytes as U+FFFD) and capped; redacted only
+    when judging it met a secret (a password, a token parameter, a person's user name).
+
+    The redactor works on text, not by WHATWG rules, so it would also "redact"
+    ``evil.net\\`` in ``https://evil.net\\@atera.com/`` and hide the very trick
+    being explained; it is applied only when the check's own (WHATWG) reading
+    found something to remove. A user name that is a host name (``atera.com@``)
+    is the decoy, not a secret, and stays visible, as in the finding's evidence.
+    """
+    from diagnose.redact import Redactor
+
+    printable = text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+    if len(printable) > 2048:
+        return printable[:2048] + f"… ({len(printable):,} characters)"
+    removed = set(redactor.fields)
+    if removed and any(f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in findings):
+        removed.discard("url:userinfo")
+    if not removed:
+        return printable
+    shown: str = Redactor().url(printable)
+    return shown
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""One encoder for the whole batch (``json.dumps`` with options builds one per call)."""
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One JSON object on one line. Unicode stays readable (``аtera.com``), except the
+    characters some line readers treat as line breaks (NEL, U+2028, U+2029), which
+    are escaped; in JSON they can only occur inside strings, so this stays valid."""
+    line = _ENCODER.encode(record)
+    if "\x85" in line or "\u2028" in line or "\u2029" in line:
+        line = line.translate(_LINE_BREAKS)
+    return line + "\n"
+
+
+def _text_block(record: dict[str, Any]) -> str:
+    details = record["details"]
+    lines = [f"{_MARK[record['verdict']]:<14} {_printable(record['input'])}"]
+    opens = details.get("opens_host")
+    if opens:
+        shown = opens["ascii"] if opens["ascii"] == opens["unicode"] else f"{opens['ascii']} (shown as {opens['unicode']})"
+        lines.append(f"  opens {shown}")
+    if details.get("fixup"):
+        lines.append(f"  {details['fixup']['added']} was added, as a browser's address bar does")
+    lines.append(f"  {record['summary']}")
+    for finding in record["findings"]:
+        lines.append(f"  - [{finding['code']}] {finding['message']}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 0x100 else "\ufffd" for c in text)
