@@ -197,3 +197,40 @@ def start_process(tmp_path: Path) -> Iterator[StartProcess]:
     for process in reversed(started):
         with contextlib.suppress(OSError):
             process.stop()
+
+
+def nginx_config(tmp: Path, *, port: int, server_name: str, cert: Path, key: Path, locations: str,
+                 extra_server: str = "") -> str:
+    """A foreground, single-process nginx with one HTTPS server on 127.0.0.1:``port``.
+
+    Everything nginx writes (pid, logs, temp files) stays under ``tmp``; every
+    other setting keeps nginx's default, which the redirects interop relies on
+    (default header buffers). ``locations`` is the server block's location text.
+    """
+    temp = {kind: tmp / f"nginx-{kind}" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for path in temp.values():
+        path.mkdir(exist_ok=True)
+    return f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {tmp / "nginx.pid"};
+error_log {tmp / "nginx-error.log"} info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp / "nginx-access.log"};
+    client_body_temp_path {temp["client_body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name {server_name};
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        {extra_server}
+{locations}
+    }}
+}}
+"""

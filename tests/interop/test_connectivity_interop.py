@@ -31,7 +31,16 @@ from diagnose.session import Diagnosis, make_target
 from diagnose.settings import Endpoint, Settings
 from reports.schema import validation_errors
 from tests.conftest import run_cli_inprocess
-from tests.interop.conftest import Process, StartProcess, free_port, require_binary, run_async, tcp_ready, udp_ready
+from tests.interop.conftest import (
+    Process,
+    StartProcess,
+    free_port,
+    nginx_config,
+    require_binary,
+    run_async,
+    tcp_ready,
+    udp_ready,
+)
 
 pytestmark = pytest.mark.interop
 
@@ -137,36 +146,14 @@ class Nginx:
 
 
 def nginx_conf(tmp: Path, port: int, cert: Path, key: Path) -> str:
-    """A minimal foreground nginx: one HTTPS server on 127.0.0.1, everything it writes under ``tmp``."""
-    temp = {kind: tmp / f"nginx-{kind}" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir(exist_ok=True)
+    """nginx serving the lab's sign-in page over HTTPS, modern TLS only."""
     page = SIGNIN_PAGE.replace('"', '\\"')
-    return f"""
-daemon off;
-master_process off;
-worker_processes 1;
-pid {tmp / 'nginx.pid'};
-error_log {tmp / 'nginx-error.log'} info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp / 'nginx-access.log'};
-    client_body_temp_path {temp['client_body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        server_name {HOST};
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        ssl_protocols TLSv1.2 TLSv1.3;
-        location = /users/login {{ default_type text/html; return 200 "{page}"; }}
-        location / {{ return 302 /users/login; }}
-    }}
-}}
-"""
+    return nginx_config(
+        tmp, port=port, server_name=HOST, cert=cert, key=key,
+        extra_server="ssl_protocols TLSv1.2 TLSv1.3;",
+        locations=f"""        location = /users/login {{ default_type text/html; return 200 "{page}"; }}
+        location / {{ return 302 /users/login; }}""",
+    )
 
 
 @pytest.fixture

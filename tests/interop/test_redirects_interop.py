@@ -32,6 +32,7 @@ from diagnose.model import Report, Severity, Status, report_to_json
 from diagnose.registry import discover
 from diagnose.session import Diagnosis, make_target
 from reports.schema import validation_errors
+from tests.interop.conftest import nginx_config
 
 pytestmark = pytest.mark.interop
 
@@ -65,37 +66,15 @@ class Nginx:
     error_log: Path
 
 
-def nginx_config(tmp: Path, port: int, upstream: int, cert: Path, key: Path) -> str:
-    """A foreground, single-process nginx; header buffers left at their defaults on purpose."""
-    temp = {name: tmp / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    return f"""
-daemon off;
-master_process off;
-worker_processes 1;
-pid {tmp / "nginx.pid"};
-error_log {tmp / "error.log"} info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp / "access.log"};
-    client_body_temp_path {temp["client_body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        server_name {APP};
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        location / {{
+def nginx_proxy_config(tmp: Path, port: int, upstream: int, cert: Path, key: Path) -> str:
+    """nginx in front of the lab app; header buffers left at their defaults on purpose."""
+    return nginx_config(
+        tmp, port=port, server_name=APP, cert=cert, key=key,
+        locations=f"""        location / {{
             proxy_pass http://127.0.0.1:{upstream};
             proxy_set_header Host $http_host;
-        }}
-    }}
-}}
-"""
+        }}""",
+    )
 
 
 @pytest.fixture
@@ -114,14 +93,14 @@ def start_nginx(tmp: Path, upstream: int, cert: Path, key: Path) -> Nginx:
     binary = nginx_binary()
     port = free_port()
     conf = tmp / "nginx.conf"
-    conf.write_text(nginx_config(tmp, port, upstream, cert, key))
+    conf.write_text(nginx_proxy_config(tmp, port, upstream, cert, key))
     log = tmp / "nginx.out"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [binary, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)],
+            [binary, "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(conf)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
-    nginx = Nginx(port, process, tmp / "error.log")
+    nginx = Nginx(port, process, tmp / "nginx-error.log")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
