@@ -54,7 +54,6 @@ from diagnose.model import Finding, Severity, Status
 DEFAULT_EXPIRES_SOON_DAYS = 14
 AIA_LIMIT = 64 * 1024
 MAX_AIA_FETCHES = 2
-_SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 
 
 class CertificateCheck(Check):
@@ -523,7 +522,7 @@ class _Run:
                 f"valid until {iso(leaf.not_after)[:10]}.",
                 self.findings, self.details,
             )
-        worst = sorted(self.findings, key=lambda f: _SEVERITY_ORDER.index(f.severity))
+        worst = sorted(self.findings, key=lambda f: f.severity.rank)
         summary = worst[0].message
         others = len(self.findings) - 1
         if others:

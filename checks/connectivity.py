@@ -443,13 +443,11 @@ class _Run:
     # -- summary --------------------------------------------------------------------
 
     def summary_for_failure(self) -> str:
-        worst = sorted(self.findings, key=lambda f: _SEVERITY_ORDER.index(f.severity))
-        if not worst:
+        if not self.findings:
             return f"{self.host} could not be reached."
-        return worst[0].message
+        return min(self.findings, key=lambda f: f.severity.rank).message
 
 
-_SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 
 
 def _limit_per_family(addresses: Sequence[str]) -> list[str]:

@@ -124,7 +124,7 @@ class UrlCheck(Check):
         """Findings, summary and details for a judgement, in the catalogue's words."""
         facts = self._facts(profile)
         findings = [self._finding(reason, facts, redact) for reason in judgement.reasons]
-        findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
+        findings.sort(key=lambda f: f.severity.rank)
         return Outcome(
             _summary(judgement, profile, findings),
             tuple(findings),
@@ -173,7 +173,6 @@ def _render(template: str, values: _Lenient) -> str:
         return fill(template, values)
 
 
-_SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
 
 
 def _explained(reason: Reason, facts: dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,14 @@ class Severity(StrEnum):
     LOW = "low"
     INFO = "info"
 
+    @property
+    def rank(self) -> int:
+        """0 for critical … 4 for info: sort by it to put the most severe finding first."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from diagnose.model import ChecklistItemResult, CheckResult, Severity, Status, worst_status
+from diagnose.model import ChecklistItemResult, CheckResult, Status, worst_status
 from diagnose.profiles import Profile
 
 
@@ -91,7 +91,7 @@ def _advice(item: ChecklistItem, status: Status, results: Sequence[CheckResult])
         # The most specific advice is the remediation of the most severe finding.
         findings = sorted(
             (f for r in results if r.status is status for f in r.findings),
-            key=lambda f: list(Severity).index(f.severity),
+            key=lambda f: f.severity.rank,
         )
         specific = findings[0].remediation if findings else ""
         return f"{item.advice_fail} {specific}".strip() if specific and specific not in item.advice_fail else item.advice_fail
