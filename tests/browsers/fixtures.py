@@ -33,6 +33,11 @@ from tests.browsers.lab import LabScenarios
 from tests.browsers.netlog import NetLog
 from tests.browsers.page import Page
 
+LaunchChromium = Callable[..., Chromium]
+"""Type of the ``launch_chromium`` fixture: ``launch_chromium(options: ChromiumOptions | None = None)``."""
+LaunchFirefox = Callable[..., Firefox]
+"""Type of the ``launch_firefox`` fixture: ``launch_firefox(options: FirefoxOptions | None = None)``."""
+
 BROWSER_FIXTURES = frozenset({"chromium", "chromium_case", "launch_chromium", "launch_firefox"})
 
 
@@ -122,7 +127,7 @@ def chromium_case(chromium: Chromium) -> Iterator[ChromiumCase]:
 
 
 @pytest.fixture
-def launch_chromium(tmp_path: Path) -> Iterator[Callable[..., Chromium]]:
+def launch_chromium(tmp_path: Path) -> Iterator[LaunchChromium]:
     binary = require_chromium()
     started: list[Chromium] = []
 
@@ -139,7 +144,7 @@ def launch_chromium(tmp_path: Path) -> Iterator[Callable[..., Chromium]]:
 
 
 @pytest.fixture
-def launch_firefox(tmp_path: Path) -> Iterator[Callable[..., Firefox]]:
+def launch_firefox(tmp_path: Path) -> Iterator[LaunchFirefox]:
     binary = require_firefox()
     started: list[Firefox] = []
 

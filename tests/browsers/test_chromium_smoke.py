@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from diagnose.lab.scenario import SIGNIN_PAGE
-from diagnose.lab.servers import LabRequest, LabResponse, closed_port
-from tests.browsers.chromium import Chromium, ChromiumOptions, HostRules
+from diagnose.lab.servers import Handler, LabRequest, LabResponse, closed_port
+from tests.browsers.chromium import ChromiumOptions, HostRules
 from tests.browsers.extensions import content_blocker
-from tests.browsers.fixtures import ChromiumCase
+from tests.browsers.fixtures import ChromiumCase, LaunchChromium
 from tests.browsers.lab import LabScenarios
 from tests.browsers.netlog import NetLog
 
@@ -119,7 +119,7 @@ def test_unresolvable_names_fail_at_dns_without_any_socket(chromium_case: Chromi
 
 
 def test_a_content_blocker_extension_fails_the_script_it_blocks(
-        launch_chromium: type[Chromium], lab_scenarios: LabScenarios, tmp_path: Path) -> None:
+        launch_chromium: LaunchChromium, lab_scenarios: LabScenarios, tmp_path: Path) -> None:
     page_html = SIGNIN_PAGE.replace("</body>", '<script src="/captcha.js"></script></body>')
     blocker = content_blocker(tmp_path / "blocker", ["captcha.js"])
     with lab_scenarios.lab() as lab:
@@ -162,7 +162,7 @@ def _cookie_names(database: Path) -> list[tuple[str, str]]:
         return db.execute("SELECT host_key, name FROM cookies ORDER BY name").fetchall()
 
 
-def _cookie_app(*set_cookies: str) -> object:
+def _cookie_app(*set_cookies: str) -> Handler:
     def handle(request: LabRequest) -> LabResponse:
         return LabResponse.html(SIGNIN_PAGE, headers=[("Set-Cookie", c) for c in set_cookies])
 
@@ -170,7 +170,7 @@ def _cookie_app(*set_cookies: str) -> object:
 
 
 def test_a_persistent_profile_keeps_its_cookie_database_after_shutdown(
-        launch_chromium: type[Chromium], lab_scenarios: LabScenarios, tmp_path: Path) -> None:
+        launch_chromium: LaunchChromium, lab_scenarios: LabScenarios, tmp_path: Path) -> None:
     profile = tmp_path / "user-data"
     with lab_scenarios.lab() as lab:
         server = lab_scenarios.run(lab.https(_cookie_app(
@@ -184,7 +184,7 @@ def test_a_persistent_profile_keeps_its_cookie_database_after_shutdown(
 
 
 def test_a_preseeded_cookie_block_exception_makes_chromium_withhold_the_site_cookies(
-        launch_chromium: type[Chromium], lab_scenarios: LabScenarios) -> None:
+        launch_chromium: LaunchChromium, lab_scenarios: LabScenarios) -> None:
     blocked = {"profile": {"content_settings": {"exceptions": {"cookies": {
         "[*.]atera-lab.test,*": {"setting": 2}}}}}}
     with lab_scenarios.lab() as lab:
@@ -202,7 +202,7 @@ def test_a_preseeded_cookie_block_exception_makes_chromium_withhold_the_site_coo
     capture.netlog.assert_loopback_only()
 
 
-def test_host_rules_can_make_only_the_given_names_resolve(launch_chromium: type[Chromium]) -> None:
+def test_host_rules_can_make_only_the_given_names_resolve(launch_chromium: LaunchChromium) -> None:
     browser = launch_chromium(ChromiumOptions(host_rules=HostRules.only({"app.atera-lab.test": "127.0.0.1"})))
     page = browser.new_context().new_page()
     port = closed_port()
