@@ -127,8 +127,60 @@ class FirefoxOptions:
     """Keep the profile here (it survives :meth:`Firefox.quit`); None: inside the work dir."""
     headless: bool = True
     """False needs a display (``xvfb-run``); the HAR auto-export needs the devtools open."""
+    har_dir: Path | None = None
+    """Have Firefox export a HAR of each page into this directory, by its own devtools
+    (``devtools.netmonitor.har.enableAutoExportToFile``). The export needs the devtools
+    window open, so Firefox then runs with a window on a private Xvfb display. A page's HAR
+    is written ``devtools.netmonitor.har.pageLoadedTimeout`` (set to 500 ms) after its last
+    request ends; poll the directory for it, and do not navigate away before it appears."""
     extra_args: tuple[str, ...] = ()
     startup_timeout: float = 60.0
+
+    def all_prefs(self) -> dict[str, Any]:
+        prefs = {**USER_PREFS}
+        if self.har_dir is not None:
+            prefs.update({
+                "devtools.netmonitor.har.enableAutoExportToFile": True,
+                "devtools.netmonitor.har.defaultLogDir": str(self.har_dir),
+                "devtools.netmonitor.har.defaultFileName": "firefox-export",
+                "devtools.netmonitor.har.includeResponseBodies": True,
+                "devtools.netmonitor.har.pageLoadedTimeout": 500,
+                "devtools.netmonitor.enabled": True,
+                "devtools.toolbox.selectedTool": "netmonitor",
+                "devtools.toolbox.host": "window",
+            })
+        prefs.update(self.prefs)
+        return prefs
+
+
+class Xvfb:
+    """A private X display (``Xvfb -displayfd``: the server picks a free display number)."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("Xvfb")
+        if binary is None:
+            raise RuntimeError("Xvfb is not installed (Debian: xvfb)")
+        read_fd, write_fd = os.pipe()
+        self.process = subprocess.Popen(
+            [binary, "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1280x1024x24"],
+            pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as reader:
+            number = reader.readline().strip()
+        if not number:
+            self.stop()
+            raise RuntimeError("Xvfb did not start")
+        self.display = f":{number}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
 
 
 class MarionetteError(RuntimeError):
@@ -247,6 +299,7 @@ class Firefox:
         self._process: subprocess.Popen[bytes] | None = None
         self.marionette: Marionette | None = None
         self.capabilities: Mapping[str, Any] = {}
+        self._xvfb: Xvfb | None = None
 
     @classmethod
     def launch(cls, options: FirefoxOptions | None = None, *, binary: str | None = None,
@@ -267,7 +320,9 @@ class Firefox:
     def _prepare(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.profile.mkdir(parents=True, exist_ok=True)
-        prefs = {**USER_PREFS, **self.options.prefs}
+        prefs = self.options.all_prefs()
+        if self.options.har_dir is not None:
+            self.options.har_dir.mkdir(parents=True, exist_ok=True)
         lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in prefs.items()]
         (self.profile / "user.js").write_text("\n".join(lines) + "\n", "utf-8")
         nss.create_db(self.profile)
@@ -277,8 +332,12 @@ class Firefox:
 
     def _start(self) -> None:
         args = [self.binary, "--marionette", "--no-remote", "--profile", str(self.profile)]
-        if self.options.headless:
+        headless = self.options.headless and self.options.har_dir is None
+        if headless:
             args.append("--headless")
+        if self.options.har_dir is not None:
+            args += ["--devtools", "--remote-allow-system-access"]  # chrome context: see _wait_toolbox
+            self._xvfb = Xvfb()
         args += [*self.options.extra_args, "about:blank"]
         env = {
             "HOME": str(self.home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8",
@@ -286,8 +345,10 @@ class Firefox:
             "MOZ_LOG": "timestamp,nsSocketTransport:5", "MOZ_LOG_FILE": str(self.socket_log),
             "XDG_CONFIG_HOME": str(self.home / ".config"), "XDG_CACHE_HOME": str(self.home / ".cache"),
         }
-        if self.options.headless:
+        if headless:
             env["MOZ_HEADLESS"] = "1"
+        elif self._xvfb is not None:
+            env["DISPLAY"] = self._xvfb.display
         elif "DISPLAY" in os.environ:
             env["DISPLAY"] = os.environ["DISPLAY"]
         with self.log_path.open("wb") as log:
@@ -299,6 +360,23 @@ class Firefox:
             "capabilities": {"alwaysMatch": {"acceptInsecureCerts": False, "pageLoadStrategy": "normal"}},
         })
         self.capabilities = session.get("capabilities", {})
+        if self.options.har_dir is not None:
+            self._wait_toolbox()
+
+    def _wait_toolbox(self) -> None:
+        """The HAR auto-export hooks into the network monitor: wait until its toolbox window is up."""
+        client = self._client()
+        deadline = time.monotonic() + self.options.startup_timeout
+        client.send("Marionette:SetContext", {"value": "chrome"})
+        try:
+            script = "return !!Services.wm.getMostRecentWindow('devtools:toolbox')"
+            while not client.send("WebDriver:ExecuteScript", {"script": script, "args": []}).get("value"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Firefox's devtools window did not open (needed for the HAR export)")
+                time.sleep(0.1)
+        finally:
+            client.send("Marionette:SetContext", {"value": "content"})
+        time.sleep(1.0)  # the panel attaches to the tab just after its window appears
 
     def _wait_port(self) -> int:
         deadline = time.monotonic() + self.options.startup_timeout
@@ -375,8 +453,10 @@ class Firefox:
                 process.wait(timeout)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            return process.returncode
-        return None
+        if self._xvfb is not None:
+            self._xvfb.stop()
+            self._xvfb = None
+        return process.returncode if process is not None else None
 
     def cookies(self) -> tuple[FirefoxCookie, ...]:
         """The profile's ``moz_cookies`` rows, read from a copy of the database and its WAL

@@ -8,10 +8,15 @@ per profile, and every lab has an issuing CA of the same name, so a profile must
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 
 from diagnose.lab.scenario import SIGNIN_PAGE
-from diagnose.lab.servers import LabResponse
+from diagnose.lab.servers import LabRequest, LabResponse
 from tests.browsers.firefox import FirefoxOptions
 from tests.browsers.fixtures import LaunchFirefox
 from tests.browsers.lab import LabScenarios
@@ -67,4 +72,30 @@ def test_firefox_writes_the_cookie_to_cookies_sqlite(launch_firefox: LaunchFiref
     [cookie] = firefox.cookies()
     assert (cookie.host, cookie.name, cookie.path, cookie.secure) == ("app.atera-lab.test", "remember", "/", True)
     assert cookie.value_length == len("canary-value-7")  # the length, never the value
+    firefox.assert_loopback_only()
+
+
+def test_firefox_exports_a_genuine_har_of_a_sign_in_flow(launch_firefox: LaunchFirefox,
+                                                         lab_scenarios: LabScenarios, tmp_path: Path) -> None:
+    """Firefox's own devtools write the HAR (a window on a private Xvfb display: the export needs
+    the toolbox open). This is how tests/fixtures of ``login-doctor har`` get a real Firefox export."""
+    def app(request: LabRequest) -> LabResponse:
+        if request.path == "/":
+            return LabResponse.redirect("/users/login", headers=[("Set-Cookie", "sid=canary-ff; Path=/; Secure")])
+        return LabResponse.html(SIGNIN_PAGE)
+
+    har_dir = tmp_path / "har"
+    with lab_scenarios.lab() as lab:
+        server = lab_scenarios.run(lab.https(app))
+        firefox = launch_firefox(FirefoxOptions(trusted_roots=(lab.ca_file,), har_dir=har_dir))
+        assert firefox.navigate(server.url("/", host="app.atera-lab.test")).ok
+        deadline = time.monotonic() + 15
+        while not list(har_dir.glob("*.har")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        firefox.quit()
+    [first, *_] = sorted(har_dir.glob("*.har"))
+    log = json.loads(first.read_text("utf-8"))["log"]
+    assert log["creator"]["name"] == "Firefox" and log["version"] == "1.2"
+    statuses = [(urlsplit(e["request"]["url"]).path, e["response"]["status"]) for e in log["entries"]]
+    assert statuses[:2] == [("/", 302), ("/users/login", 200)]
     firefox.assert_loopback_only()
