@@ -436,6 +436,8 @@ class Chromium:
         if self._barrier_page is None:
             self._barrier_page = self.new_context().new_page()
         deadline = time.monotonic() + timeout
+        self._read_netlog()
+        start = len(self._netlog_events)
         while time.monotonic() < deadline:
             self._barrier_count += 1
             marker = f"netlog-barrier-{self._barrier_count}.invalid"
@@ -447,14 +449,14 @@ class Chromium:
             poll_until = min(deadline, time.monotonic() + 2.0)
             while time.monotonic() < poll_until:
                 self._read_netlog()
-                position = self._find_marker(marker)
+                position = self._find_marker(marker, start)
                 if position is not None:
                     return position
                 time.sleep(0.01)
         raise CdpTimeout(f"the net-log did not reach a barrier within {timeout:g} s")
 
-    def _find_marker(self, marker: str) -> int | None:
-        for index in range(len(self._netlog_events) - 1, -1, -1):
+    def _find_marker(self, marker: str, start: int) -> int | None:
+        for index in range(start, len(self._netlog_events)):
             event = self._netlog_events[index]
             if event.type == "URL_REQUEST_START_JOB" and marker in str(event.params.get("url", "")):
                 return index
@@ -467,8 +469,7 @@ class Chromium:
         """
         end = self.netlog_mark()
         constants = self._constants()
-        barrier = {e.source_id for e in self._netlog_events[mark:]
-                   if "netlog-barrier-" in str(e.params.get("url", ""))}
+        barrier = {e.source_id for e in self._netlog_events[mark:] if "netlog-barrier-" in str(e.params)}
         window = [e for e in self._netlog_events[mark:end] if e.source_id not in barrier]
         sources = {e.source_id for e in window}
         tail = [e for e in self._netlog_events[end:] if e.source_id in sources]
