@@ -147,12 +147,7 @@ def _assemble(events: Sequence[CdpEvent]) -> tuple[list[_Entry], list[_Page]]:
         elif event.method == "Network.responseReceivedExtraInfo":
             response_extra.setdefault(request_id, []).append(params)
         elif current is None:
-            if event.method in ("Page.domContentEventFired", "Page.loadEventFired") and pages:
-                offset = (float(params.get("timestamp", 0)) - pages[-1].timestamp) * 1000
-                if event.method == "Page.loadEventFired":
-                    pages[-1].on_load = round(offset, 3)
-                else:
-                    pages[-1].on_content_load = round(offset, 3)
+            _page_timing(pages, event)
         elif event.method == "Network.responseReceived":
             current.response = params.get("response", {})
         elif event.method == "Network.loadingFinished":
@@ -162,12 +157,29 @@ def _assemble(events: Sequence[CdpEvent]) -> tuple[list[_Entry], list[_Page]]:
         elif event.method == "Network.requestServedFromCache":
             current.from_cache = True
     for request_id, hops in by_id.items():
-        for entry, extra in zip(hops, request_extra.get(request_id, []), strict=False):
-            entry.request_extra = extra
-        answered = [e for e in hops if e.response is not None]
-        for entry, extra in zip(answered, response_extra.get(request_id, []), strict=False):
-            entry.response_extra = extra
+        _attach_extra_info(hops, request_extra.get(request_id, []), response_extra.get(request_id, []))
     return entries, pages
+
+
+def _page_timing(pages: list[_Page], event: CdpEvent) -> None:
+    """``onContentLoad``/``onLoad`` of the latest page, in ms from its start."""
+    if event.method not in ("Page.domContentEventFired", "Page.loadEventFired") or not pages:
+        return
+    offset = round((float(event.params.get("timestamp", 0)) - pages[-1].timestamp) * 1000, 3)
+    if event.method == "Page.loadEventFired":
+        pages[-1].on_load = offset
+    else:
+        pages[-1].on_content_load = offset
+
+
+def _attach_extra_info(hops: Sequence[_Entry], request_extra: Sequence[Mapping[str, Any]],
+                       response_extra: Sequence[Mapping[str, Any]]) -> None:
+    """The k-th ``*ExtraInfo`` of a request id belongs to its k-th hop (raw headers, incl. cookies)."""
+    for entry, extra in zip(hops, request_extra, strict=False):
+        entry.request_extra = extra
+    answered = [e for e in hops if e.response is not None]
+    for entry, extra in zip(answered, response_extra, strict=False):
+        entry.response_extra = extra
 
 
 def _subframe(params: Mapping[str, Any]) -> bool:
@@ -248,57 +260,67 @@ def _timings(entry: _Entry) -> tuple[JsonObject, float]:
     return result, total
 
 
-def _entry_json(entry: _Entry, pages: Mapping[str, _Page]) -> JsonObject:
-    sent = entry.sent
-    request = sent.get("request", {})
-    response = entry.response or {}
-    request_headers = _headers((entry.request_extra or {}).get("headers") or request.get("headers"))
-    response_headers = _headers((entry.response_extra or {}).get("headers") or response.get("headers"))
-    protocol = str(response.get("protocol") or "http/1.1")
-    timings, total = _timings(entry)
-    post = request.get("postData")
-    body_size = len(str(post).encode()) if post else 0
-    content: JsonObject = {"size": 0, "mimeType": str(response.get("mimeType") or "x-unknown")}
+def _content(entry: _Entry) -> JsonObject:
+    content: JsonObject = {"size": 0, "mimeType": str((entry.response or {}).get("mimeType") or "x-unknown")}
     if entry.body is not None:
         text, encoded = entry.body
         content["size"] = len(base64.b64decode(text)) if encoded else len(text.encode())
         content["text"] = text
         if encoded:
             content["encoding"] = "base64"
-    transfer = entry.finished.get("encodedDataLength", 0) if entry.finished else response.get("encodedDataLength", 0)
-    error = None
-    if entry.failed is not None:
-        error = str(entry.failed.get("errorText") or "") or None
-    headers_text = (entry.response_extra or {}).get("headersText")
+    return content
+
+
+def _request_json(entry: _Entry, protocol: str) -> JsonObject:
+    request = entry.sent.get("request", {})
+    url = str(request.get("url", ""))
+    headers = _headers((entry.request_extra or {}).get("headers") or request.get("headers"))
+    post = request.get("postData")
+    out: JsonObject = {
+        "method": request.get("method", "GET"), "url": url, "httpVersion": protocol, "headers": headers,
+        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)],
+        "cookies": _request_cookies(headers), "headersSize": -1, "bodySize": len(str(post).encode()) if post else 0,
+    }
+    if post:
+        out["postData"] = {"mimeType": str((request.get("headers") or {}).get("Content-Type", "")), "text": str(post)}
+    return out
+
+
+def _response_json(entry: _Entry, protocol: str) -> JsonObject:
+    response = entry.response or {}
+    headers = _headers((entry.response_extra or {}).get("headers") or response.get("headers"))
+    headers_text = str((entry.response_extra or {}).get("headersText") or "")
+    transfer = int(entry.finished.get("encodedDataLength", 0) if entry.finished else response.get("encodedDataLength", 0))
+    error = str(entry.failed.get("errorText") or "") or None if entry.failed is not None else None
+    answered = entry.response is not None
+    return {
+        "status": int(response.get("status", 0)), "statusText": str(response.get("statusText", "")),
+        "httpVersion": protocol if answered else "", "headers": headers, "cookies": _response_cookies(headers),
+        "content": _content(entry), "redirectURL": entry.redirect_url,
+        "headersSize": len(headers_text) if headers_text else -1,
+        "bodySize": max(0, transfer - len(headers_text)) if answered else -1,
+        "_transferSize": transfer, "_error": error, "_fetchedViaServiceWorker": False,
+    }
+
+
+def _entry_json(entry: _Entry, pages: Mapping[str, _Page]) -> JsonObject:
+    sent = entry.sent
+    response = entry.response or {}
+    protocol = str(response.get("protocol") or "http/1.1")
+    timings, total = _timings(entry)
     out: JsonObject = {
         "_initiator": sent.get("initiator", {"type": "other"}),
-        "_priority": request.get("initialPriority"),
+        "_priority": sent.get("request", {}).get("initialPriority"),
         "_resourceType": str(sent.get("type", "Other")).lower(),
         "cache": {},
-        "request": {
-            "method": request.get("method", "GET"), "url": request.get("url", ""), "httpVersion": protocol,
-            "headers": request_headers, "queryString": [
-                {"name": k, "value": v} for k, v in parse_qsl(urlsplit(str(request.get("url", ""))).query,
-                                                               keep_blank_values=True)],
-            "cookies": _request_cookies(request_headers), "headersSize": -1, "bodySize": body_size,
-        },
-        "response": {
-            "status": int(response.get("status", 0)) if error is None or entry.response else 0,
-            "statusText": str(response.get("statusText", "")), "httpVersion": protocol if entry.response else "",
-            "headers": response_headers, "cookies": _response_cookies(response_headers), "content": content,
-            "redirectURL": entry.redirect_url, "headersSize": len(headers_text) if headers_text else -1,
-            "bodySize": -1 if entry.response is None else max(0, int(transfer) - (len(headers_text or ""))),
-            "_transferSize": int(transfer), "_error": error, "_fetchedViaServiceWorker": False,
-        },
+        "request": _request_json(entry, protocol),
+        "response": _response_json(entry, protocol),
         "serverIPAddress": str(response.get("remoteIPAddress", "")).strip("[]"),
         "startedDateTime": _iso(float(sent.get("wallTime", 0))),
         "time": round(total, 3),
         "timings": timings,
         "_fromCache": "disk" if entry.from_cache or response.get("fromDiskCache") else None,
     }
-    if post:
-        out["request"]["postData"] = {"mimeType": str((request.get("headers") or {}).get("Content-Type", "")),
-                                      "text": str(post)}
     if response.get("connectionId"):
         out["connection"] = str(response["connectionId"])
     page = pages.get(str(sent.get("loaderId", "")))

@@ -16,7 +16,7 @@ import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -253,40 +253,58 @@ def _failed(loader: str) -> EventFilter:
     return lambda event: event.method == "Network.loadingFailed" and event.params.get("requestId") == loader
 
 
+@dataclass
+class _NavigationEvents:
+    """What the protocol said about one navigation's document request (``requestId`` = ``loaderId``)."""
+
+    loader: str
+    frame_id: Any
+    final_url: str
+    redirects: list[Redirect] = field(default_factory=list)
+    response: Mapping[str, Any] | None = None
+    failure: str | None = None
+    committed: bool = False
+
+    def feed(self, event: CdpEvent) -> None:
+        params = event.params
+        mine = params.get("requestId") == self.loader
+        if event.method == "Network.requestWillBeSent" and mine:
+            self._request(params)
+        elif event.method == "Network.responseReceived" and mine:
+            self.response = params.get("response", {})
+        elif event.method == "Network.loadingFailed" and mine and self.failure is None:
+            self.failure = str(params.get("errorText") or "") or None
+        elif event.method == "Page.frameNavigated":
+            self._navigated(params.get("frame", {}))
+
+    def _request(self, params: Mapping[str, Any]) -> None:
+        self.final_url = str(params.get("request", {}).get("url", self.final_url))
+        hop = params.get("redirectResponse")
+        if hop:
+            headers = {k.lower(): v for k, v in (hop.get("headers") or {}).items()}
+            self.redirects.append(Redirect(str(hop.get("url", "")), int(hop.get("status", 0)), headers.get("location")))
+
+    def _navigated(self, frame: Mapping[str, Any]) -> None:
+        if frame.get("id") == self.frame_id and not frame.get("parentId"):
+            error_page = str(frame.get("url", "")).startswith("chrome-error:")
+            self.committed = frame.get("loaderId") == self.loader and not error_page
+
+
 def _navigation_result(url: str, reply: Mapping[str, Any], events: Sequence[CdpEvent], error: str | None,
                        timed_out: bool, download: bool) -> NavigationResult:
-    loader = str(reply.get("loaderId", ""))
-    redirects: list[Redirect] = []
-    final_url = url
-    response: Mapping[str, Any] | None = None
-    committed = False
-    frame_id = reply.get("frameId")
+    seen = _NavigationEvents(str(reply.get("loaderId", "")), reply.get("frameId"), url)
     for event in events:
-        params = event.params
-        if event.method == "Network.requestWillBeSent" and params.get("requestId") == loader:
-            final_url = str(params.get("request", {}).get("url", final_url))
-            hop = params.get("redirectResponse")
-            if hop:
-                headers = {k.lower(): v for k, v in (hop.get("headers") or {}).items()}
-                redirects.append(Redirect(str(hop.get("url", "")), int(hop.get("status", 0)), headers.get("location")))
-        elif event.method == "Network.responseReceived" and params.get("requestId") == loader:
-            response = params.get("response", {})
-        elif event.method == "Network.loadingFailed" and params.get("requestId") == loader and error is None:
-            text = str(params.get("errorText") or "")
-            if text and not (timed_out and text == "net::ERR_ABORTED"):
-                error = text
-        elif event.method == "Page.frameNavigated":
-            frame = params.get("frame", {})
-            if frame.get("id") == frame_id and not frame.get("parentId"):
-                committed = frame.get("loaderId") == loader and not str(frame.get("url", "")).startswith("chrome-error:")
-    status = int(response["status"]) if response and error is None else None
+        seen.feed(event)
+    if error is None and seen.failure and not (timed_out and seen.failure == "net::ERR_ABORTED"):
+        error = seen.failure
+    response = seen.response
     return NavigationResult(
         requested_url=url,
-        url=final_url,
+        url=seen.final_url,
         error=error,
-        status=status,
-        redirects=tuple(redirects),
-        committed=committed and error is None,
+        status=int(response["status"]) if response and error is None else None,
+        redirects=tuple(seen.redirects),
+        committed=seen.committed and error is None,
         timed_out=timed_out,
         download=download,
         mime_type=str(response.get("mimeType")) if response else None,
