@@ -100,7 +100,7 @@ def _report(
 ) -> dict[str, Any]:
     from diagnose.model import Report, Status, Target, overall_status, report_to_json
     from diagnose.profiles import load_profile
-    from reports.checklist import evaluate
+    from diagnose.checklist import evaluate
 
     profile = load_profile("atera")
     status = overall_status(checks)

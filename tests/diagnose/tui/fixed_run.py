@@ -20,7 +20,7 @@ from diagnose.profiles import Profile, profile_from_mapping
 from diagnose.registry import CheckInfo, Plan
 from diagnose.session import Diagnosis
 from diagnose.settings import Settings
-from reports.checklist import evaluate
+from diagnose.checklist import evaluate
 
 NOW = 1_795_000_000.0
 """2026-11-18 11:06:40 UTC: the fixed "device" time of every screenshot."""

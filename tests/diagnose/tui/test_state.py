@@ -20,7 +20,7 @@ from diagnose.tui.refclock import describe_offset, measured_offset, true_time
 from diagnose.tui.rows import EXTRA_ROW_PREFIX, Activity, Phase, RunState, build_rows
 from diagnose.tui.summary import short_summary
 from diagnose.tui.widgets.checklist import status_text
-from reports.checklist import load_checklist
+from diagnose.checklist import load_checklist
 from reports.schema import validation_errors
 from tests.diagnose.tui import fixed_run
 
