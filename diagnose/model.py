@@ -81,8 +81,14 @@ class Severity(StrEnum):
         """0 for critical … 4 for info: sort by it to put the most severe finding first."""
         return _SEVERITY_RANK[self]
 
+    @staticmethod
+    def rank_of(value: str) -> int:
+        """:attr:`rank` of a severity given as text (a JSON report's); an unknown one ranks last."""
+        return _SEVERITY_RANK.get(value, len(_SEVERITY_RANK))
 
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+_SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(Severity)}
+"""Keyed by the members, which are also their text (``StrEnum``), so text looks up too."""
 
 
 @dataclass(frozen=True, slots=True)

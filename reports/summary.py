@@ -33,16 +33,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.labels import OVERALL_SENTENCE, STATUS_LABEL, severity_rank
+from diagnose.model import Severity
+from reports.labels import OVERALL_SENTENCE, STATUS_LABEL
 
 SUMMARY_VERSION = 1
 
 STATUSES = ("pass", "warn", "fail", "skip", "error", "manual")
 OVERALL_STATUSES = ("pass", "warn", "fail", "error")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 _SEVERITY_STATUS = {"critical": "fail", "high": "fail", "medium": "warn", "low": "warn", "info": "pass"}
 _STATUS_SET = frozenset(STATUSES)
-_SEVERITY_SET = frozenset(SEVERITIES)
+_SEVERITY_SET = frozenset(Severity)
 
 
 def structural_problem(data: Any) -> str | None:
@@ -187,7 +187,7 @@ class FleetSummary:
                     ftally = self.findings[code] = Tally(code, str(finding.get("message", "")))
                 ftally.severity[severity] += 1
                 previous = worst.get(code)
-                if previous is None or severity_rank(severity) < severity_rank(previous):
+                if previous is None or Severity.rank_of(severity) < Severity.rank_of(previous):
                     worst[code] = severity
         for code, severity in worst.items():
             self.findings[code].counts[_SEVERITY_STATUS[severity]] += 1
@@ -210,7 +210,7 @@ class FleetSummary:
 
         findings = []
         for _order, tally in sorted(enumerate(self.findings.values()), key=lambda p: p[1].sort_key(p[0])):
-            severity = min(tally.severity, key=severity_rank) if tally.severity else "info"
+            severity = min(tally.severity, key=Severity.rank_of) if tally.severity else "info"
             findings.append(
                 {
                     "code": tally.id,
