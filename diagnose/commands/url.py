@@ -34,8 +34,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from diagnose.cli import _Parser
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import CommandParser
 from diagnose.settings import UsageError
 
 MAX_LINE_BYTES = 64 * 1024
@@ -50,8 +50,8 @@ _MARK = {
 }
 
 
-def build_parser() -> _Parser:
-    parser = _Parser(
+def build_parser() -> CommandParser:
+    parser = CommandParser(
         prog="login-doctor url",
         description="Judge web addresses offline: is each one the official sign-in address, and if not, why?",
         epilog="Exit codes: 0 every address is official, 1 at least one is not (official-but-warn included), "
