@@ -171,6 +171,8 @@ class UrlCheck(Check):
 class AddressJudgement:
     """The ``url`` check's verdict on one address: what a run would report for it."""
 
+    input: str
+    """The address exactly as given (not redacted: redact it before showing it, see :attr:`redacted`)."""
     verdict: str
     """One of :data:`VERDICTS`: ``official``, ``official-but-warn``, ``lookalike``, ``unrelated``, ``invalid``."""
     status: Status
@@ -210,7 +212,8 @@ class AddressJudge:
         outcome = self._check.assess(text, self.profile, redactor, self._policy)
         details = outcome.details
         return AddressJudgement(
-            details["verdict"], outcome.resolved_status(), outcome.summary, outcome.findings, details, redactor.fields
+            text, details["verdict"], outcome.resolved_status(), outcome.summary, outcome.findings, details,
+            redactor.fields,
         )
 
     def judge_all(self, texts: Iterable[str]) -> Iterator[AddressJudgement]:

@@ -83,10 +83,9 @@ def main(argv: list[str], env: Environment) -> int:
 
     judge = AddressJudge(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
-    for text in _addresses(ns.addresses, env.stdin):
-        judgement = judge.judge(text)
+    for judgement in judge.judge_all(_addresses(ns.addresses, env.stdin)):
         all_official &= judgement.official
-        record = _record(text, judgement)
+        record = _record(judgement)
         env.stdout.write(_json_line(record) if fmt == "json" else _text_block(record))
     env.stdout.flush()
     return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
@@ -133,10 +132,10 @@ _PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")
 """Details keys left out of each line: repeated at the top level, or the same on every line."""
 
 
-def _record(text: str, judgement: AddressJudgement) -> dict[str, Any]:
+def _record(judgement: AddressJudgement) -> dict[str, Any]:
     details = judgement.details
     return {
-        "input": _shown_input(text, judgement),
+        "input": _shown_input(judgement),
         "verdict": judgement.verdict,
         "status": judgement.status.value,
         "summary": judgement.summary,
@@ -155,7 +154,7 @@ def _record(text: str, judgement: AddressJudgement) -> dict[str, Any]:
     }
 
 
-def _shown_input(text: str, judgement: AddressJudgement) -> str:
+def _shown_input(judgement: AddressJudgement) -> str:
     """The input as given, printable (bad bytes as U+FFFD) and capped; redacted only
     when judging it met a secret (a password, a token parameter, a person's user name).
 
@@ -167,6 +166,7 @@ def _shown_input(text: str, judgement: AddressJudgement) -> str:
     """
     from diagnose.redact import Redactor
 
+    text = judgement.input
     printable = text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
     if len(printable) > 2048:
         return printable[:2048] + f"… ({len(printable):,} characters)"

@@ -379,7 +379,7 @@ def test_batch_api_gives_what_the_check_reports_with_one_redactor_per_address() 
         assert judgement.status is outcome.resolved_status() is VERDICT_STATUS[judgement.verdict]
         assert (judgement.summary, judgement.findings, dict(judgement.details)) == (
             outcome.summary, outcome.findings, dict(outcome.details))
-        assert judgement.official is (judgement.verdict == "official")
+        assert judgement.official is (judgement.verdict == "official") and judgement.input == text
     assert judgements[1].redacted and "hunter2" not in json.dumps(dict(judgements[1].details))
     assert judgements[0].redacted == () and judgements[2].redacted == ()  # nothing carried over
 
