@@ -129,7 +129,7 @@ class Diagnosis:
             on_event=emit,
             monotonic=loop.time,
         )
-        from reports.checklist import evaluate
+        from diagnose.checklist import evaluate
 
         warnings = list(self.warnings)
         if outcome.deadline_hit:

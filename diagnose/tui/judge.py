@@ -82,7 +82,7 @@ async def judge_address(
         return None
     worst = sorted(
         (f for f in result.findings if f.severity is not Severity.INFO),
-        key=lambda f: list(Severity).index(f.severity),
+        key=lambda f: f.severity.rank,
     )
     text_out = worst[0].message if worst else result.summary
     return Verdict(result.status, text_out)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from diagnose.check import Check, CheckContext, FindingSpec, Outcome
+from diagnose.checklist import evaluate
 from diagnose.events import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
 from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH
 from diagnose.model import CheckResult, Finding, Report, Severity, Status, Target
@@ -20,7 +21,6 @@ from diagnose.profiles import Profile, profile_from_mapping
 from diagnose.registry import CheckInfo, Plan
 from diagnose.session import Diagnosis
 from diagnose.settings import Settings
-from reports.checklist import evaluate
 
 NOW = 1_795_000_000.0
 """2026-11-18 11:06:40 UTC: the fixed "device" time of every screenshot."""

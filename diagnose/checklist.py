@@ -1,4 +1,10 @@
-"""The safe sign-in checklist: load the data, decide each item from check results."""
+"""The safe sign-in checklist: load the data, decide each item from check results.
+
+The checklist is data (``diagnose/checklist.toml``, design §3.4) plus the
+worst-of evaluation below. It sits at the bottom of the layers, next to the
+model: the engine (:mod:`diagnose.session`) decides the checklist of every
+report and the TUI previews it, while the renderers only print what was decided.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from diagnose.profiles import Profile
 
 @dataclass(frozen=True, slots=True)
 class ChecklistItem:
-    """One checklist item as data (``reports/checklist.toml``)."""
+    """One checklist item as data (``diagnose/checklist.toml``)."""
 
     id: str
     title: str
@@ -33,7 +39,7 @@ class ChecklistItem:
 @cache
 def load_checklist() -> tuple[ChecklistItem, ...]:
     """The built-in checklist, in display order."""
-    raw = tomllib.loads(resources.files("reports").joinpath("checklist.toml").read_text("utf-8"))
+    raw = tomllib.loads(resources.files("diagnose").joinpath("checklist.toml").read_text("utf-8"))
     return tuple(
         ChecklistItem(
             id=item["id"],
