@@ -5,7 +5,7 @@ code about the first problem it met. Helpdesk staff need the whole story, so
 this check:
 
 1. **Collects the chain as sent** with one handshake that verifies nothing
-   and sends nothing else (:func:`diagnose.net.fetch_chain`), plus any
+   and sends nothing else (:meth:`diagnose.net.Net.fetch_chain`), plus any
    stapled OCSP response.
 2. **Judges it with independent checks** (:mod:`checks._certificate.judges`):
    dates of every certificate, the host against the SAN (browser rules), key
@@ -129,13 +129,11 @@ class _Run:
         address = await self.address()
         if address is None:
             return self.undecided(f"{self.host} could not be resolved again to read its certificate.")
-        from diagnose.net import fetch_chain
-
         if self.ctx.net.proxy_for(self.ctx.target.url):
             # Read directly: a proxy that inspects TLS would show its own chain to the browser,
             # and connectivity reports the proxy; tunnelling through it is not done yet.
             self.details["proxy_note"] = "a proxy is configured; the chain was read directly from the server"
-        fetched = await fetch_chain(address, self.port, self.host)
+        fetched = await self.ctx.net.fetch_chain(address, self.port, self.host)
         self.details["tls"] = fetched.as_evidence()
         if not fetched.ok or not fetched.certificates:
             return self.undecided(

@@ -30,19 +30,17 @@ from diagnose.model import Finding
 from diagnose.net import (
     TCP_TIMEOUT,
     DnsError,
+    FailureKind,
     Lookup,
     Net,
     TcpError,
     TcpProbe,
-    handshake_context,
-    has_default_route,
+    classify,
     is_bogon,
-    is_certificate_error,
     is_ip_literal,
     is_sinkhole,
     read_bounded,
-    tcp_probe,
-    tls_handshake,
+    request_errors,
 )
 from diagnose.psl import public_suffix_list
 
@@ -219,7 +217,7 @@ class _Run:
         route (a LAN-only or proxy-only network reaches its DNS server without
         a default gateway).
         """
-        route = has_default_route()
+        route = self.net.has_default_route()
         self.details["default_route"] = route
         control_hosts = [
             h for h in self.ctx.profile.section("connectivity").get("control_hosts", []) if h != self.host
@@ -253,7 +251,7 @@ class _Run:
     # -- TCP ------------------------------------------------------------------------
 
     async def tcp(self, addresses: Sequence[str]) -> bool:
-        probes: Sequence[TcpProbe] = await asyncio.gather(*(tcp_probe(a, self.port) for a in addresses))
+        probes: Sequence[TcpProbe] = await asyncio.gather(*(self.net.tcp_probe(a, self.port) for a in addresses))
         by_family: dict[str, list[TcpProbe]] = {}
         for probe in probes:
             by_family.setdefault(probe.family, []).append(probe)
@@ -290,7 +288,7 @@ class _Run:
 
     async def tls(self) -> bool:
         address = self.connected[0].address
-        modern = await tls_handshake(address, self.port, self.host, handshake_context())
+        modern = await self.net.tls_handshake(address, self.port, self.host)
         self.details["tls"] = modern.as_evidence()
         if modern.ok:
             return True
@@ -298,7 +296,7 @@ class _Run:
         # or just drop the connection (RST or EOF): version-intolerant stacks, and servers
         # that abort a failed handshake, do the latter. Only a legacy retry tells them apart.
         if modern.error in ("protocol_version", "handshake_failure", "reset", "eof", "other"):
-            legacy = await tls_handshake(address, self.port, self.host, handshake_context(legacy=True))
+            legacy = await self.net.tls_handshake(address, self.port, self.host, legacy=True)
             self.details["tls_legacy"] = legacy.as_evidence()
             if legacy.ok and legacy.version in ("TLSv1", "TLSv1.1", "SSLv3"):
                 self.add(
@@ -319,24 +317,21 @@ class _Run:
     # -- HTTP -----------------------------------------------------------------------
 
     async def http(self, proxy: str | None) -> Outcome:
-        import httpx
-
         redact = self.ctx.redact
         try:
             async with self.net.http_client(verify=True, proxy=proxy) as client:
                 request = client.build_request("GET", self.url)
                 response = await client.send(request, stream=True)
                 body = await read_bounded(response, 8 * 1024)
-        except httpx.ProxyError as exc:
-            if "407" in str(exc):
+        except request_errors() as exc:
+            failure = classify(exc)
+            if failure.kind is FailureKind.PROXY_AUTH:
                 self.add("connectivity.http_proxy_auth_required", proxy=redact.url(proxy or ""), status_code=407)
-            else:
-                self.add("connectivity.http_failed", detail=redact.text(f"the proxy failed: {exc}"))
-            return self.done(self.summary_for_failure())
-        except httpx.ConnectError as exc:
-            if is_certificate_error(exc):
+            elif failure.kind is FailureKind.PROXY:
+                self.add("connectivity.http_failed", detail=redact.text(f"the proxy failed: {failure.detail}"))
+            elif failure.kind is FailureKind.CERTIFICATE:
                 self.details["http"] = {"skipped": "certificate not trusted"}
-                self.add("connectivity.http_not_verified", detail=redact.text(str(exc)))
+                self.add("connectivity.http_not_verified", detail=redact.text(failure.detail))
                 await self.portal_probe()
                 if any(f.code == "connectivity.http_captive_portal" for f in self.findings):
                     return self.done(self.summary_for_failure())
@@ -344,10 +339,8 @@ class _Run:
                     f"{self.host} is reachable; its certificate is not trusted by this device "
                     "(see the certificate check)."
                 )
-            self.add("connectivity.http_failed", detail=redact.text(_exc_text(exc)))
-            return self.done(self.summary_for_failure())
-        except (httpx.HTTPError, OSError) as exc:
-            self.add("connectivity.http_failed", detail=redact.text(_exc_text(exc)))
+            else:
+                self.add("connectivity.http_failed", detail=redact.text(_exc_text(failure.detail)))
             return self.done(self.summary_for_failure())
 
         location = response.headers.get("location")
@@ -391,7 +384,6 @@ class _Run:
     async def portal_probe(self, hint: str | None = None) -> None:
         """Fetch the profile's known-answer URLs over plain HTTP; a different answer is a captive portal."""
         import ada_url
-        import httpx
 
         probes = self.ctx.profile.section("connectivity").get("captive_portal_probes", [])
         results: list[dict[str, Any]] = []
@@ -410,7 +402,7 @@ class _Run:
                 async with self.net.http_client(verify=False, timeout=4.0) as client:
                     response = await client.send(client.build_request("GET", url), stream=True)
                     body = await read_bounded(response, PORTAL_BODY_LIMIT)
-            except (httpx.HTTPError, OSError) as exc:
+            except request_errors() as exc:
                 results.append({"url": url, "result": f"failed: {type(exc).__name__}"})
                 continue
             expected_status = int(probe.get("expect_status", 200))
@@ -490,8 +482,8 @@ def _tls_detail(kind: str, detail: str) -> str:
     return f"{plain} ({detail})" if detail else plain
 
 
-def _exc_text(exc: BaseException) -> str:
+def _exc_text(detail: str) -> str:
     # Messages end with their own full stop ("...failed: {detail}."), so drop the exception's.
-    text = (str(exc) or type(exc).__name__).rstrip(".")
+    text = detail.rstrip(".")
     return text if len(text) < 300 else text[:297] + "..."
 

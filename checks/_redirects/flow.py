@@ -32,7 +32,7 @@ from typing import Any
 
 from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
 from checks._redirects.rules import CookieUrl, registrable_domain
-from diagnose.net import HTTP_TIMEOUT, is_certificate_error, read_bounded
+from diagnose.net import HTTP_TIMEOUT, FailureKind, Net, Stage, classify, read_bounded, request_errors
 
 MAX_HOPS = 25
 """Requests one walk makes at most (above every browser's redirect limit)."""
@@ -129,11 +129,11 @@ class Flow:
 
 
 class FlowWalker:
-    """Follows a sign-in flow through ``net`` (a :class:`diagnose.net.Net`)."""
+    """Follows a sign-in flow through ``net``."""
 
     def __init__(
         self,
-        net: Any,
+        net: Net,
         *,
         now: Callable[[], float],
         monotonic: Callable[[], float],
@@ -228,8 +228,6 @@ class FlowWalker:
 
     async def _fetch(self, hop: Hop, timeout: float) -> tuple[Any, bytes, bool]:
         """GET ``hop.url`` with exactly the jar's cookies; bounded in time and size."""
-        import httpx
-
         proxy = self.net.proxy_for(hop.url)
         header = hop.retrieval.header
         try:
@@ -237,23 +235,24 @@ class FlowWalker:
                 # A fresh client per hop: httpx's own cookie store never adds to the
                 # jar's header, and the proxy is chosen per URL as a browser does.
                 async with self.net.http_client(verify=True, proxy=proxy, timeout=timeout) as client:
-                    headers = {"Cookie": header.encode("latin-1", "replace")} if header else {}
+                    headers = {b"Cookie": header.encode("latin-1", "replace")} if header else {}
                     request = client.build_request("GET", hop.url, headers=headers)
                     hop.request_head_bytes = _head_size(request)
                     response = await client.send(request, stream=True)
                     body = await read_bounded(response, self.body_limit)
         except TimeoutError:
             raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s") from None
-        except httpx.ConnectError as exc:
-            kind = "certificate" if is_certificate_error(exc) else "connect"
-            raise _FetchError(kind, _exc_text(exc)) from None
-        except httpx.TimeoutException as exc:
-            raise _FetchError("timeout", _exc_text(exc) or "timed out") from None
-        except httpx.RemoteProtocolError as exc:
-            raise _FetchError("protocol", _exc_text(exc)) from None
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            raise _FetchError("other", _exc_text(exc)) from None
+        except request_errors() as exc:
+            failure = classify(exc)
+            raise _FetchError(_hop_error(failure.kind, failure.stage), _exc_text(failure.detail)) from None
         return response, body.data, body.truncated
+
+
+def _hop_error(kind: FailureKind, stage: Stage | None) -> str:
+    """The hop's ``error_kind``: ``timeout``, ``certificate``, ``connect``, ``protocol`` or ``other``."""
+    if kind in (FailureKind.TIMEOUT, FailureKind.CERTIFICATE, FailureKind.PROTOCOL):
+        return kind.value
+    return "connect" if stage is Stage.CONNECT else "other"
 
 
 class _FetchError(Exception):
@@ -377,6 +376,6 @@ def parse_refresh(content: str) -> tuple[float, str | None] | None:
     return delay, (url_part or None)
 
 
-def _exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+def _exc_text(detail: str) -> str:
+    text = detail
     return text if len(text) < 300 else text[:297] + "..."

@@ -29,7 +29,7 @@ from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, all_scenarios, d
 from diagnose.lab.scenarios.certificate import OffsetClock
 from diagnose.lab.servers import LabServer, server_context
 from diagnose.model import CheckResult, Finding, Report, Status, Target, report_to_json
-from diagnose.net import fetch_chain
+from diagnose.net.tls import fetch_chain
 from reports.schema import validation_errors
 
 HOST = f"app.{LAB_DOMAIN}"

@@ -29,7 +29,7 @@ from diagnose.check import load_catalogue
 from diagnose.lab.scenario import LAB_DOMAIN, DiagnosedScenario, Lab, all_scenarios, diagnose_scenario
 from diagnose.lab.scenarios import connectivity as lab
 from diagnose.model import CheckResult, Finding, Report, Status, report_to_json
-from diagnose.net import TCP_TIMEOUT, TcpError, tcp_probe
+from diagnose.net.tcp import TCP_TIMEOUT, TcpError, tcp_probe
 from reports.schema import validation_errors
 
 SCENARIOS = all_scenarios()
