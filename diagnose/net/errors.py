@@ -88,10 +88,12 @@ class Failure:
 
 
 class NameNotResolved(Exception):
-    """Raised by the HTTP client's connection backend when a host name does not resolve.
+    """Marks an exception raised because a host name did not resolve.
 
-    It travels inside httpx's ``ConnectError`` (as its cause) so that
-    :func:`classify` can tell it from a refused connection.
+    The HTTP client's connection backend raises an httpcore ``ConnectError``
+    that is also a ``NameNotResolved``; it travels inside httpx's
+    ``ConnectError`` (as its cause), so :func:`classify` tells it from a
+    refused connection.
     """
 
 
@@ -182,7 +184,7 @@ def _low_level_kind(exc: BaseException) -> FailureKind | None:
     return None
 
 
-def _oserror_kind(exc: OSError) -> FailureKind:
+def _oserror_kind(exc: OSError) -> FailureKind | None:
     if isinstance(exc, TimeoutError):
         return FailureKind.TIMEOUT
     if isinstance(exc, socket.gaierror):
@@ -193,6 +195,8 @@ def _oserror_kind(exc: OSError) -> FailureKind:
         return FailureKind.RESET
     if exc.errno in UNREACHABLE_ERRNOS:
         return FailureKind.UNREACHABLE
+    if exc.errno is None and (exc.__cause__ is not None or exc.__context__ is not None):
+        return None  # a summary ("All connection attempts failed"): the cause says what happened
     return FailureKind.OTHER
 
 
@@ -299,12 +303,20 @@ def pyopenssl_text(exc: BaseException) -> str:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and the exceptions it was raised from or while handling, outermost first."""
+    """``exc`` and the exceptions it was raised from or while handling, outermost first;
+    the members of an exception group (anyio's "multiple connection attempts failed") in turn."""
     seen: set[int] = set()
     out: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         out.append(current)
-        current = current.__cause__ or current.__context__
+        if isinstance(current, BaseExceptionGroup):
+            pending[:0] = list(current.exceptions)
+        following = current.__cause__ or current.__context__
+        if following is not None:
+            pending.append(following)
     return out

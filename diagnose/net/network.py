@@ -131,8 +131,10 @@ class Net:
         pins, trust settings and the given proxy.
 
         Redirects are never followed automatically (checks walk them hop by
-        hop), no cookies are kept (checks that need a jar keep their own), and
-        no credentials are ever attached. ``on_connect(host, port, address)``
+        hop) and no credentials are ever attached. Like any httpx client it
+        sends back, on later requests, cookies a server set on earlier ones:
+        a check that must control cookies uses one client per request and
+        keeps its own jar (the redirects check does). ``on_connect(host, port, address)``
         is told which address each connection reached. Catch
         :func:`~diagnose.net.errors.request_errors` and
         :func:`~diagnose.net.errors.classify` them.

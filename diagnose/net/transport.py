@@ -53,8 +53,7 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
             return [name]
         found = await self._lookup(name, port)
         if not found.ok:
-            message = f"cannot resolve {name}: {found.detail or found.error}"
-            raise httpcore.ConnectError(message) from NameNotResolved(message)
+            raise _Unresolved(f"cannot resolve {name}: {found.detail or found.error}")
         return list(found.addresses)
 
     async def connect_tcp(
@@ -87,6 +86,10 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _Unresolved(NameNotResolved, httpcore.ConnectError):
+    """httpcore's connection error, marked: the name did not resolve (nothing was connected)."""
 
 
 class ResolvingTransport(httpx.AsyncBaseTransport):

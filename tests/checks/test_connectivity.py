@@ -29,7 +29,7 @@ from diagnose.check import load_catalogue
 from diagnose.lab.scenario import LAB_DOMAIN, DiagnosedScenario, Lab, all_scenarios, diagnose_scenario
 from diagnose.lab.scenarios import connectivity as lab
 from diagnose.model import CheckResult, Finding, Report, Status, report_to_json
-from diagnose.net.tcp import TCP_TIMEOUT, TcpError, tcp_probe
+from diagnose.net import TCP_TIMEOUT, TcpError
 from reports.schema import validation_errors
 
 SCENARIOS = all_scenarios()
@@ -196,7 +196,7 @@ async def test_the_bogon_trap_sees_a_connection() -> None:
     async with Lab() as the_lab, SCENARIOS["dns-bogon"].factory(the_lab) as run:
         lookup = await run.net.system().lookup("app.atera.com")
         port = int(run.url.split(":")[2].split("/")[0])
-        probes = [await tcp_probe(address, port) for address in lookup.addresses]
+        probes = [await run.net.tcp_probe(address, port) for address in lookup.addresses]
         await asyncio.sleep(0.05)
         assert all(p.ok for p in probes)
         assert len(run.observed["trap_connections"]) == 2
@@ -254,12 +254,6 @@ def test_tcp_unreachable(diagnosed: Diagnosed) -> None:
     if sys.platform == "linux":
         assert evidence["detail"].startswith("ENETUNREACH")
     _no_portal(result)
-
-
-async def test_the_unroutable_address_is_refused_by_the_kernel() -> None:
-    """The connect fails locally with an errno (no SYN is sent, so there is nothing to time out)."""
-    probe = await tcp_probe(lab.UNROUTABLE, 443)
-    assert probe.error is TcpError.UNREACHABLE, probe.detail
 
 
 def test_ip_family_broken(diagnosed: Diagnosed) -> None:
