@@ -28,7 +28,7 @@ from diagnose.net.addresses import is_bogon, is_ip_literal, is_sinkhole
 from diagnose.net.dns import DNS_TIMEOUT, DnsError, DnsServerResolver, Lookup, PinnedResolver, Resolver, SystemResolver
 from diagnose.net.errors import Failure, FailureKind, Stage, classify, request_errors
 from diagnose.net.http import HTTP_TIMEOUT, MAX_BODY, USER_AGENT, BoundedBody, read_bounded
-from diagnose.net.network import Net
+from diagnose.net.network import Net, Offline, OfflineNet
 from diagnose.net.tcp import TCP_TIMEOUT, TcpError, TcpProbe
 from diagnose.net.tls import CHAIN_LIMIT, TLS_TIMEOUT, ChainFetch, TlsHandshake
 from diagnose.net.udp import UdpReply
@@ -49,6 +49,8 @@ __all__ = [
     "FailureKind",
     "Lookup",
     "Net",
+    "Offline",
+    "OfflineNet",
     "PinnedResolver",
     "Resolver",
     "Stage",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,20 +158,15 @@ class Net:
 
     # -- UDP ------------------------------------------------------------------------
 
-    async def udp_exchange(self, host: str, port: int, payload: bytes, timeout: float) -> tuple[bytes, str]:
-        """Send one datagram and wait for one reply; returns (reply, peer address).
+    async def udp_exchange_timed(
+        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
+    ) -> UdpReply:
+        """Send one datagram and wait at most ``timeout`` for one reply, noting when it left and
+        when the reply arrived (read with ``now`` right at the socket: an NTP client's T1 and T4).
 
         ``host`` must already be an address (resolve names first, so pins and
         the system resolver apply).
         """
-        reply = await udp.udp_exchange(host, port, payload, timeout, time.monotonic)
-        return reply.data, reply.peer
-
-    async def udp_exchange_timed(
-        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
-    ) -> UdpReply:
-        """:meth:`udp_exchange`, plus when the datagram left and when the reply arrived
-        (read with ``now`` right at the socket: an NTP client's T1 and T4)."""
         return await udp.udp_exchange(host, port, payload, timeout, now)
 
     # -- description ------------------------------------------------------------------
@@ -191,3 +185,53 @@ class Net:
             )
             + [f"--ca-file {p}" for p in self.settings.ca_files],
         }
+
+
+class Offline(RuntimeError):
+    """Raised by :class:`OfflineNet` for any attempt to use the network."""
+
+
+class OfflineNet(Net):
+    """A :class:`Net` that refuses every network operation (raises :class:`Offline`).
+
+    For work that must stay offline by construction, such as judging an address
+    as it is typed: a check that tries the network fails instead of sending a packet.
+    """
+
+    def _refuse(self) -> Offline:
+        return Offline("this check runs offline: it may not use the network")
+
+    async def lookup(self, host: str, port: int) -> Lookup:
+        raise self._refuse()
+
+    def system(self) -> Resolver:
+        raise self._refuse()
+
+    def extra_resolvers(self) -> list[Resolver]:
+        raise self._refuse()
+
+    async def tcp_probe(self, address: str, port: int, timeout: float = TCP_TIMEOUT) -> TcpProbe:
+        raise self._refuse()
+
+    async def tls_handshake(
+        self, address: str, port: int, server_name: str, *, legacy: bool = False, timeout: float = TLS_TIMEOUT
+    ) -> TlsHandshake:
+        raise self._refuse()
+
+    async def fetch_chain(self, address: str, port: int, server_name: str, timeout: float = TLS_TIMEOUT) -> ChainFetch:
+        raise self._refuse()
+
+    def http_client(
+        self,
+        *,
+        verify: bool = True,
+        timeout: float = HTTP_TIMEOUT,
+        proxy: str | None = None,
+        on_connect: Callable[[str, int, str], None] | None = None,
+    ) -> httpx.AsyncClient:
+        raise self._refuse()
+
+    async def udp_exchange_timed(
+        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
+    ) -> UdpReply:
+        raise self._refuse()
