@@ -39,10 +39,13 @@ A minimal plugin::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import string
 import tomllib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -230,13 +233,27 @@ class Check(ABC):
         return cls.failure_title if status in (Status.FAIL, Status.WARN) else cls.title
 
 
+Seen = str | Callable[[], str]
+"""What a check had seen when a step ran out of time: words, or a function that says them then."""
+
+
+class RanOutOfTime(Exception):
+    """A step could not finish before the deadline; :meth:`CheckRun.conclude` makes it the outcome."""
+
+    def __init__(self, step: str, title: str, seen: str) -> None:
+        super().__init__(f"ran out of time during {title}")
+        self.step, self.title, self.seen = step, title, seen
+
+
 class CheckRun:
     """What one run of one check has found so far: the scaffold every built-in check records through.
 
     * :meth:`add` a finding by catalogue code (evidence as keywords or a mapping);
     * ``details`` for the report; :meth:`hand_on` a typed fact for other checks;
-    * :meth:`budget` a step from the run's deadline, and :meth:`ran_out_of_time`
-      when the deadline ended a step;
+    * time: :meth:`budget` gives a step its timeout from the deadline,
+      :meth:`step` bounds a step by the deadline, :meth:`out_of_time` says a
+      step's timeout was the deadline's doing, and :meth:`conclude` turns
+      running out of time into an outcome that names the step;
     * :meth:`outcome` ends the run.
 
     ``placeholders`` fill ``{names}`` in catalogue messages, after the profile's
@@ -246,11 +263,13 @@ class CheckRun:
     def __init__(self, check: Check, ctx: CheckContext, **placeholders: Any) -> None:
         self.check = check
         self.ctx = ctx
+        self.deadline = ctx.deadline.earlier(check.timeout)
+        """The run's deadline, or this check's own timeout if sooner."""
         self.placeholders: dict[str, Any] = {**ctx.profile.facts_for_messages(), **placeholders}
         self.findings: list[Finding] = []
         self.details: dict[str, Any] = {}
         self.facts: list[object] = []
-        self.out_of_time: OutOfTime | None = None
+        self.out_of_time_at: OutOfTime | None = None
 
     # -- findings -------------------------------------------------------------------
 
@@ -292,8 +311,36 @@ class CheckRun:
     # -- time -------------------------------------------------------------------------
 
     def budget(self, limit: float) -> Budget:
-        """The time a step whose own limit is ``limit`` may take now (see :mod:`diagnose.deadline`)."""
-        return self.ctx.deadline.budget(limit)
+        """The timeout of a step whose own limit is ``limit``: that limit, or less when the deadline
+        is nearer (``cut``). See :mod:`diagnose.deadline`."""
+        return self.deadline.budget(limit)
+
+    def out_of_time(self, step: str, title: str, seen: Seen) -> RanOutOfTime:
+        """The exception to raise when a step timed out on a ``cut`` budget: the deadline ended it."""
+        return RanOutOfTime(step, title, seen if isinstance(seen, str) else seen())
+
+    @contextlib.asynccontextmanager
+    async def step(self, step: str, title: str, seen: Seen) -> AsyncIterator[None]:
+        """Bound a step by the deadline: raise :class:`RanOutOfTime` if there is no time to start
+        it, or when the deadline passes while it runs. Its own timeouts are the step's business."""
+        left = self.budget(math.inf)
+        if left.exhausted:
+            raise self.out_of_time(step, title, seen)
+        bound = asyncio.timeout(left.seconds)
+        try:
+            async with bound:
+                yield
+        except TimeoutError:
+            if bound.expired():
+                raise self.out_of_time(step, title, seen) from None
+            raise
+
+    async def conclude(self, steps: Awaitable[Outcome]) -> Outcome:
+        """Await the check's steps; a step that ran out of time ends the run with what was seen."""
+        try:
+            return await steps
+        except RanOutOfTime as stop:
+            return self.ran_out_of_time(stop.step, stop.title, stop.seen)
 
     def ran_out_of_time(self, step: str, title: str, seen: str) -> Outcome:
         """End the run at ``step``: the deadline left no time to finish it.
@@ -302,14 +349,13 @@ class CheckRun:
         unless they already fail the check. The summary, ``details["out_of_time"]``
         and an :class:`~diagnose.facts.OutOfTime` fact name the step and what was seen.
         """
-        self.out_of_time = OutOfTime(step, title, seen)
-        self.hand_on(self.out_of_time)
+        self.out_of_time_at = OutOfTime(step, title, seen)
+        self.hand_on(self.out_of_time_at)
         self.details["out_of_time"] = {"step": step, "title": title, "seen": seen}
-        summary = f"Ran out of time at {title} ({seen}), so it could not decide."
         if self.failing():
             worst = self.by_severity()[0]
-            return self.outcome(f"{worst.message} It then ran out of time at {title} ({seen}).")
-        return self.outcome(summary, Status.ERROR)
+            return self.outcome(f"{worst.message} The check then ran out of time during {title} ({seen}).")
+        return self.outcome(f"The check ran out of time during {title} ({seen}), so it could not decide.", Status.ERROR)
 
     # -- the end ----------------------------------------------------------------------
 

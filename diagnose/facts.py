@@ -53,6 +53,6 @@ class OutOfTime:
     step: str
     """The step's id, e.g. ``tls_handshake`` (stable: scripts may read it)."""
     title: str
-    """The step in plain words, e.g. "the TLS handshake with 192.0.2.1:443"."""
+    """The step in plain words, a noun phrase: "the TLS handshake with 192.0.2.1:443"."""
     seen: str
     """What the check had seen by then, in plain words."""

@@ -169,7 +169,7 @@ class Diagnosis:
         """What the run's time limit cost: checks that ran out of time, checks the runner stopped."""
         limit = f"The run reached its {self.settings.timeout:g} s time limit"
         out = [
-            f"{limit}: the {r.id} check ran out of time at {fact.title}."
+            f"{limit}: the {r.id} check ran out of time during {fact.title}."
             for r in results
             if (fact := r.fact(OutOfTime)) is not None
         ]

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from diagnose.check import load_catalogue
+from diagnose.facts import OutOfTime
 from diagnose.lab.scenario import LAB_DOMAIN, DiagnosedScenario, Lab, all_scenarios, diagnose_scenario
 from diagnose.lab.scenarios import connectivity as lab
 from diagnose.model import CheckResult, Finding, Report, Status, report_to_json
@@ -266,12 +267,19 @@ def test_ip_family_broken(diagnosed: Diagnosed) -> None:
     assert check.details["http"]["status_code"] == 200
 
 
-@pytest.mark.parametrize("name", ["black-hole", "syn-dropped-deadline"])
-def test_black_holed_target_ends_at_the_deadline_with_a_report(diagnosed: Diagnosed, name: str) -> None:
+@pytest.mark.parametrize(("name", "step"), [("black-hole", "tls_handshake"), ("syn-dropped-deadline", "tcp_connect")])
+def test_black_holed_target_ends_at_the_deadline_with_a_report(diagnosed: Diagnosed, name: str, step: str) -> None:
     report = diagnose(diagnosed, name, Status.ERROR, []).report
     check = connectivity(report)
-    assert check.details == {"error": "cut off by the run's deadline"}
-    assert any(f"{lab.DEADLINE:g} s time limit" in w for w in report.warnings)
+    # The check budgets its steps from the run's deadline and concludes by itself, naming the
+    # step the deadline cut short and what it saw until then, instead of being cut off blind.
+    assert check.details["out_of_time"]["step"] == step
+    assert "ran out of time during" in check.summary and check.details["out_of_time"]["title"] in check.summary
+    fact = check.fact(OutOfTime)
+    assert fact is not None and fact.step == step
+    assert "error" not in check.details  # not the runner's "cut off"
+    assert check.duration_ms < lab.DEADLINE * 1000
+    assert any(f"{lab.DEADLINE:g} s time limit" in w and "ran out of time" in w for w in report.warnings)
     assert report.status is Status.ERROR
     assert checklist_status(report, "internet-connection") is Status.ERROR  # never shown as passed
 
