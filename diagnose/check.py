@@ -342,19 +342,21 @@ class CheckRun:
         except RanOutOfTime as stop:
             return self.ran_out_of_time(stop.step, stop.title, stop.seen)
 
-    def ran_out_of_time(self, step: str, title: str, seen: str) -> Outcome:
+    def ran_out_of_time(self, step: str, title: str, seen: str, *, found: str | None = None) -> Outcome:
         """End the run at ``step``: the deadline left no time to finish it.
 
         The findings so far stay; the status is ``error`` (could not decide)
-        unless they already fail the check. The summary, ``details["out_of_time"]``
-        and an :class:`~diagnose.facts.OutOfTime` fact name the step and what was seen.
+        unless they already fail the check, when the summary starts with
+        ``found`` (default: the most severe finding's message). The summary,
+        ``details["out_of_time"]`` and an :class:`~diagnose.facts.OutOfTime`
+        fact name the step and what was seen.
         """
         self.out_of_time_at = OutOfTime(step, title, seen)
         self.hand_on(self.out_of_time_at)
         self.details["out_of_time"] = {"step": step, "title": title, "seen": seen}
         if self.failing():
-            worst = self.by_severity()[0]
-            return self.outcome(f"{worst.message} The check then ran out of time during {title} ({seen}).")
+            found = found or self.by_severity()[0].message
+            return self.outcome(f"{found} The check then ran out of time during {title} ({seen}).")
         return self.outcome(f"The check ran out of time during {title} ({seen}), so it could not decide.", Status.ERROR)
 
     # -- the end ----------------------------------------------------------------------

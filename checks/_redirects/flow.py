@@ -128,6 +128,52 @@ class Flow:
         return self.hops[self.loop_start :]
 
 
+class _Walk:
+    """The state of one walk: where it is, what it has seen, and the navigation it is in."""
+
+    def __init__(self, url: str, start_url: str, deadline: float) -> None:
+        self.url = url
+        self.start_url = start_url
+        self.deadline = deadline
+        self.kind = HopKind.START
+        self.jar = CookieJar()
+        self.hops: list[Hop] = []
+        self.seen: dict[tuple[str, str], int] = {}
+        self.loop_start: int | None = None
+        self.initiator: tuple[str, str] | None = None
+        """The site that started this navigation; None: typed by the person (browser-initiated)."""
+        self.chain: list[tuple[str, str]] = []
+        """Sites of this navigation's redirect chain."""
+        self.redirects = 0
+        self.max_redirects = 0
+
+    def cookie_url(self) -> CookieUrl:
+        import ada_url
+
+        parsed = ada_url.URL(self.url)
+        return CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
+
+    def enter(self, target: CookieUrl) -> tuple[tuple[str, str], bool]:
+        """Add the target's site to the redirect chain: (its site, whether the request is same-site)."""
+        site = (target.scheme, registrable_domain(target.host))
+        self.chain.append(site)
+        same_site = (self.initiator is None or self.initiator == site) and all(s == site for s in self.chain)
+        return site, same_site
+
+    def redirected(self, next_url: str) -> None:
+        self.redirects += 1
+        self.max_redirects = max(self.max_redirects, self.redirects)
+        self.url, self.kind = next_url, HopKind.REDIRECT
+
+    def refreshed(self, next_url: str, site: tuple[str, str]) -> None:
+        """A meta refresh starts a new navigation, initiated by this page."""
+        self.initiator, self.chain, self.redirects = site, [], 0
+        self.url, self.kind = next_url, HopKind.META_REFRESH
+
+    def finish(self, end: End) -> Flow:
+        return Flow(self.start_url, self.hops, end, self.jar, self.loop_start, max(self.max_redirects, self.redirects))
+
+
 class FlowWalker:
     """Follows a sign-in flow through ``net``."""
 
@@ -151,80 +197,73 @@ class FlowWalker:
         self.hop_timeout = hop_timeout
 
     async def walk(self, start_url: str) -> Flow:
+        """Walk from ``start_url`` until the flow ends (a page, a loop, a limit, a failure)."""
         import ada_url
 
-        jar = CookieJar()
-        hops: list[Hop] = []
-        seen: dict[tuple[str, str], int] = {}
-        deadline = self.monotonic() + self.budget
-        url, kind = ada_url.URL(start_url).href, HopKind.START
-        initiator: tuple[str, str] | None = None  # None: typed by the person (browser-initiated)
-        chain: list[tuple[str, str]] = []  # sites of this navigation's redirect chain
-        redirects = 0
-        max_redirects = 0
+        state = _Walk(ada_url.URL(start_url).href, start_url, self.monotonic() + self.budget)
+        while (end := await self._step(state)) is None:
+            pass
+        return state.finish(end)
 
-        def finish(end: End, loop_start: int | None = None) -> Flow:
-            return Flow(start_url, hops, end, jar, loop_start, max(max_redirects, redirects))
+    async def _step(self, state: _Walk) -> End | None:
+        """Request the next hop and follow its answer; the way the walk ended, or None to go on."""
+        if len(state.hops) >= self.max_hops:
+            return End.HOP_LIMIT
+        target = state.cookie_url()
+        now = self.now()
+        jar_state = state.jar.state(now)
+        key = (state.url.split("#", 1)[0], jar_state)
+        if key in state.seen:
+            state.loop_start = state.seen[key]
+            return End.LOOP
+        state.seen[key] = len(state.hops)
+        site, same_site = state.enter(target)
+        remaining = state.deadline - self.monotonic()
+        if remaining <= 0.2:
+            return End.TIME_LIMIT
+        retrieval = state.jar.retrieve(target, now, same_site=same_site)
+        hop = Hop(len(state.hops), state.url, state.kind, same_site, state.redirects, jar_state, retrieval)
+        state.hops.append(hop)
+        try:
+            response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
+        except _FetchError as exc:
+            hop.error_kind, hop.error = exc.kind, state.jar.scrub(exc.detail)
+            # A hop the walk's deadline cut short says nothing about the server.
+            return End.TIME_LIMIT if exc.kind == "timeout" and remaining < self.hop_timeout else End.REQUEST_FAILED
+        self._record(state, hop, target, response, body, truncated)
+        return self._follow(state, hop, site, response, body)
 
-        while True:
-            if len(hops) >= self.max_hops:
-                return finish(End.HOP_LIMIT)
-            parsed = ada_url.URL(url)
-            target = CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
-            now = self.now()
-            state = jar.state(now)
-            key = (url.split("#", 1)[0], state)
-            if key in seen:
-                return finish(End.LOOP, seen[key])
-            seen[key] = len(hops)
-            site = (target.scheme, registrable_domain(target.host))
-            chain.append(site)
-            same_site = (initiator is None or initiator == site) and all(s == site for s in chain)
-            remaining = deadline - self.monotonic()
-            if remaining <= 0.2:
-                return finish(End.TIME_LIMIT)
-            retrieval = jar.retrieve(target, now, same_site=same_site)
-            hop = Hop(len(hops), url, kind, same_site, redirects, state, retrieval)
-            hops.append(hop)
-            try:
-                response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
-            except _FetchError as exc:
-                hop.error_kind, hop.error = exc.kind, jar.scrub(exc.detail)
-                return finish(End.REQUEST_FAILED)
+    def _record(self, state: _Walk, hop: Hop, target: CookieUrl, response: Any, body: bytes, truncated: bool) -> None:
+        """What came back: status, server, body facts, and every ``Set-Cookie`` into the jar."""
+        hop.status = response.status_code
+        hop.reason = response.reason_phrase or ""
+        hop.server = response.headers.get("server")
+        hop.body_truncated = truncated
+        hop.body_says_too_large = _says_header_too_large(body)
+        for name, value in response.headers.raw:
+            if name.lower() == b"set-cookie":
+                hop.set_cookies.append(state.jar.receive(value.decode("latin-1"), target, self.now(), hop=hop.index))
 
-            hop.status = response.status_code
-            hop.reason = response.reason_phrase or ""
-            hop.server = response.headers.get("server")
-            set_cookie_lines = [v.decode("latin-1") for k, v in response.headers.raw if k.lower() == b"set-cookie"]
-            hop.body_truncated = truncated
-            hop.body_says_too_large = _says_header_too_large(body)
-            for line in set_cookie_lines:
-                hop.set_cookies.append(jar.receive(line, target, self.now(), hop=hop.index))
-
-            if hop.status in REDIRECT_STATUSES:
-                raw_location = _header_text(response, b"location")
-                hop.location = raw_location
-                next_url, problem = _resolve(raw_location, url)
-                if problem is not None or next_url is None:
-                    hop.location_problem = problem
-                    return finish(End.BROKEN_LOCATION)
-                hop.next_url = next_url
-                redirects += 1
-                max_redirects = max(max_redirects, redirects)
-                url, kind = next_url, HopKind.REDIRECT
-                continue
-
-            refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
-            if refresh is not None:
-                next_url, problem = _resolve(refresh, url)
-                if next_url is not None and problem is None:
-                    hop.location = refresh
-                    hop.next_url = next_url
-                    # A meta refresh starts a new navigation, initiated by this page.
-                    initiator, chain, redirects = site, [], 0
-                    url, kind = next_url, HopKind.META_REFRESH
-                    continue
-            return finish(End.FINAL)
+    def _follow(self, state: _Walk, hop: Hop, site: tuple[str, str], response: Any, body: bytes) -> End | None:
+        """Go on to the redirect's or the meta refresh's target, or end the walk."""
+        assert hop.status is not None
+        if hop.status in REDIRECT_STATUSES:
+            hop.location = _header_text(response, b"location")
+            next_url, problem = _resolve(hop.location, state.url)
+            if problem is not None or next_url is None:
+                hop.location_problem = problem
+                return End.BROKEN_LOCATION
+            hop.next_url = next_url
+            state.redirected(next_url)
+            return None
+        refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
+        next_url, problem = _resolve(refresh, state.url) if refresh is not None else (None, None)
+        if next_url is None or problem is not None:
+            return End.FINAL
+        hop.location = refresh
+        hop.next_url = next_url
+        state.refreshed(next_url, site)
+        return None
 
     async def _fetch(self, hop: Hop, timeout: float) -> tuple[Any, bytes, bool]:
         """GET ``hop.url`` with exactly the jar's cookies; bounded in time and size."""
