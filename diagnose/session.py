@@ -92,6 +92,10 @@ class Diagnosis:
     clock: Clock = field(default_factory=SystemClock)
     warnings: Sequence[str] = ()
     note: str = ""
+    deadline: Deadline | None = None
+    """When the run must end, on ``clock``'s monotonic time; by default ``settings.timeout``
+    from when :meth:`run` starts. The command line starts it when the command starts, so
+    that ``--timeout`` bounds the whole command, start-up included."""
 
     async def run(self, on_event: EventSink | None = None) -> Report:
         """Run the plan within the settings' deadline and build the report.
@@ -105,7 +109,7 @@ class Diagnosis:
         started_wall = datetime.now(UTC)
         loop = asyncio.get_running_loop()
         begin = loop.time()
-        deadline = Deadline.after(self.settings.timeout, self.clock.monotonic)
+        deadline = self.deadline or Deadline.after(self.settings.timeout, self.clock.monotonic)
         emit(
             RunStarted(
                 self.target,
@@ -129,7 +133,7 @@ class Diagnosis:
         outcome = await run_plan(
             self.plan,
             make_context,
-            deadline=begin + self.settings.timeout,
+            deadline=begin + deadline.remaining(),
             on_event=emit,
             monotonic=loop.time,
         )
