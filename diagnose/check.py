@@ -266,6 +266,8 @@ class CheckRun:
         self.deadline = ctx.deadline.earlier(check.timeout)
         """The run's deadline, or this check's own timeout if sooner."""
         self.placeholders: dict[str, Any] = {**ctx.profile.facts_for_messages(), **placeholders}
+        self.common_evidence: dict[str, Any] = {}
+        """Evidence every finding of this run carries first (the certificate check names the host)."""
         self.findings: list[Finding] = []
         self.details: dict[str, Any] = {}
         self.facts: list[object] = []
@@ -285,7 +287,11 @@ class CheckRun:
     ) -> Finding:
         """Record the finding ``code`` with ``evidence`` (and ``more``); returns it."""
         finding = self.check.finding(
-            code, evidence={**(evidence or {}), **more}, facts=self.placeholders, severity=severity, message=message
+            code,
+            evidence={**self.common_evidence, **(evidence or {}), **more},
+            facts=self.placeholders,
+            severity=severity,
+            message=message,
         )
         self.findings.append(finding)
         return finding

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from checks._certificate.judges import Issue
 from diagnose.check import Check, CheckContext, CheckRun, Outcome
 from diagnose.facts import ClockOffset
-from diagnose.model import Finding, Severity, Status
+from diagnose.model import Status
 
 DEFAULT_EXPIRES_SOON_DAYS = 14
 
@@ -35,18 +33,7 @@ class CertificateRun(CheckRun):
         settings = ctx.profile.section("certificate")
         self.soon_days = int(settings.get("expires_soon_days", DEFAULT_EXPIRES_SOON_DAYS))
         self.details.update(host=self.host, port=self.port)
-
-    def add(
-        self,
-        code: str,
-        evidence: Mapping[str, Any] | None = None,
-        /,
-        *,
-        severity: Severity | None = None,
-        message: str | None = None,
-        **more: Any,
-    ) -> Finding:
-        return super().add(code, {"host": self.host, **(evidence or {}), **more}, severity=severity, message=message)
+        self.common_evidence["host"] = self.host
 
     def add_issue(self, issue: Issue) -> None:
         self.add(issue.code, issue.evidence, severity=issue.severity)

@@ -198,40 +198,30 @@ class OfflineNet(Net):
     as it is typed: a check that tries the network fails instead of sending a packet.
     """
 
-    def _refuse(self) -> Offline:
-        return Offline("this check runs offline: it may not use the network")
+    async def lookup(self, *_: Any, **__: Any) -> Lookup:
+        raise _offline()
 
-    async def lookup(self, host: str, port: int) -> Lookup:
-        raise self._refuse()
+    def system(self, *_: Any, **__: Any) -> Resolver:
+        raise _offline()
 
-    def system(self) -> Resolver:
-        raise self._refuse()
+    def extra_resolvers(self, *_: Any, **__: Any) -> list[Resolver]:
+        raise _offline()
 
-    def extra_resolvers(self) -> list[Resolver]:
-        raise self._refuse()
+    async def tcp_probe(self, *_: Any, **__: Any) -> TcpProbe:
+        raise _offline()
 
-    async def tcp_probe(self, address: str, port: int, timeout: float = TCP_TIMEOUT) -> TcpProbe:
-        raise self._refuse()
+    async def tls_handshake(self, *_: Any, **__: Any) -> TlsHandshake:
+        raise _offline()
 
-    async def tls_handshake(
-        self, address: str, port: int, server_name: str, *, legacy: bool = False, timeout: float = TLS_TIMEOUT
-    ) -> TlsHandshake:
-        raise self._refuse()
+    async def fetch_chain(self, *_: Any, **__: Any) -> ChainFetch:
+        raise _offline()
 
-    async def fetch_chain(self, address: str, port: int, server_name: str, timeout: float = TLS_TIMEOUT) -> ChainFetch:
-        raise self._refuse()
+    def http_client(self, *_: Any, **__: Any) -> httpx.AsyncClient:
+        raise _offline()
 
-    def http_client(
-        self,
-        *,
-        verify: bool = True,
-        timeout: float = HTTP_TIMEOUT,
-        proxy: str | None = None,
-        on_connect: Callable[[str, int, str], None] | None = None,
-    ) -> httpx.AsyncClient:
-        raise self._refuse()
+    async def udp_exchange_timed(self, *_: Any, **__: Any) -> UdpReply:
+        raise _offline()
 
-    async def udp_exchange_timed(
-        self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
-    ) -> UdpReply:
-        raise self._refuse()
+
+def _offline() -> Offline:
+    return Offline("this check runs offline: it may not use the network")
