@@ -51,18 +51,7 @@ class TlsHandshake:
     duration_ms: int = 0
 
     def as_evidence(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "port": self.port,
-            "server_name": self.server_name,
-            "ok": self.ok,
-            "version": self.version,
-            "cipher": self.cipher,
-            "alpn": self.alpn,
-            "error": self.error or None,
-            "detail": self.detail,
-            "duration_ms": self.duration_ms,
-        }
+        return _evidence(self, alpn=self.alpn)
 
 
 def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
@@ -161,20 +150,28 @@ class ChainFetch:
     duration_ms: int = 0
 
     def as_evidence(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "port": self.port,
-            "server_name": self.server_name,
-            "ok": self.ok,
-            "version": self.version,
-            "cipher": self.cipher,
-            "legacy_probe": self.legacy,
-            "certificates_sent": len(self.certificates),
-            "stapled_ocsp": bool(self.stapled_ocsp),
-            "error": self.error or None,
-            "detail": self.detail,
-            "duration_ms": self.duration_ms,
-        }
+        return _evidence(
+            self,
+            legacy_probe=self.legacy,
+            certificates_sent=len(self.certificates),
+            stapled_ocsp=bool(self.stapled_ocsp),
+        )
+
+
+def _evidence(done: TlsHandshake | ChainFetch, **own: Any) -> dict[str, Any]:
+    """A handshake as evidence: where, whether it worked and with what, then its own fields, then why not."""
+    return {
+        "address": done.address,
+        "port": done.port,
+        "server_name": done.server_name,
+        "ok": done.ok,
+        "version": done.version,
+        "cipher": done.cipher,
+        **own,
+        "error": done.error or None,
+        "detail": done.detail,
+        "duration_ms": done.duration_ms,
+    }
 
 
 _FINAL = frozenset({"timeout", "refused", "unreachable", "not_tls", "too_large"})
