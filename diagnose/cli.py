@@ -162,11 +162,14 @@ def _ca_file(text: str) -> Path:
 
 def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     from diagnose.check import SystemClock
+    from diagnose.deadline import Deadline
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
 
     settings = settings_from(ns)
+    clock = env.clock or SystemClock()
+    deadline = Deadline.after(settings.timeout, clock.monotonic)  # --timeout bounds the command, start-up too
     profile = load_profile(ns.profile)
     target = make_target(ns.url, profile)
     outputs = output_targets(ns.output)
@@ -178,6 +181,7 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks)
     plan = registry.plan(split_ids(ns.only), split_ids(ns.skip))
     net = env.net_factory(settings) if env.net_factory else None
+    headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
     diagnosis = Diagnosis(
         target=target,
         profile=profile,
@@ -186,10 +190,10 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
         net=net,
         warnings=registry.warnings,
         note=ns.note,
-        clock=env.clock or SystemClock(),
+        clock=clock,
+        deadline=deadline if headless else None,
     )
 
-    headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
     if not headless:
         tui = _load_tui()
         if tui is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 SCHEMA_VERSION = 1
 
@@ -27,6 +27,8 @@ JSONValue: TypeAlias = (
     str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 )
 JSONObject: TypeAlias = dict[str, JSONValue]
+
+F = TypeVar("F")
 
 
 class Status(StrEnum):
@@ -114,7 +116,12 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """The normalised result of one check in one run."""
+    """The normalised result of one check in one run.
+
+    ``facts`` are typed values the check hands to the checks that read it and
+    to front ends (:mod:`diagnose.facts`); they are not part of the JSON report,
+    whose ``details`` carry the same information for people and scripts.
+    """
 
     id: str
     title: str
@@ -125,6 +132,11 @@ class CheckResult:
     findings: tuple[Finding, ...] = ()
     source: str = "built-in"
     version: str = ""
+    facts: tuple[object, ...] = ()
+
+    def fact(self, kind: type[F]) -> F | None:
+        """The fact of type ``kind`` this check handed on, or None."""
+        return next((f for f in self.facts if isinstance(f, kind)), None)
 
 
 @dataclass(frozen=True, slots=True)
