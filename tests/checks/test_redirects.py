@@ -279,6 +279,8 @@ async def test_header_too_large_nginx_like_400_names_the_largest_cookies() -> No
     assert ev["cookie_families"] == [{"family": "ESTSAUTH*", "count": 3, "bytes": 3 * 3009}]
     assert {"nginx", "Apache httpd"} <= set(ev["exceeds_defaults_of"])
     assert "ESTSAUTH1" in f.message and "ESTSAUTH1" in f.remediation
+    # Cookie names are not secrets (values are): two names in a list are not a header pair.
+    assert hops(check)[2]["cookies_sent"] == ["ESTSAUTH1", "ESTSAUTH2"]
 
 
 async def test_header_too_large_node_like_431() -> None:
