@@ -31,7 +31,7 @@ import re
 from typing import Any, NamedTuple
 
 from checks._url import homograph, hosts
-from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse
+from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse, resolve
 from checks._url.policy import Policy
 from checks._url.redirects import decode_layers, known_redirector, redirect_values
 from checks._url.typosquat import within_one_edit
@@ -188,13 +188,10 @@ def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
     if lowered.startswith(_SCRIPT_SCHEMES):
         return lowered.split(":", 1)[0] + ": (runs code instead of opening a page)"
     for resolve_against in (base, None):
-        try:
-            target = ada_url.URL(cleaned, resolve_against) if resolve_against else ada_url.URL(cleaned)
-        except ValueError:
+        href = resolve(cleaned, resolve_against)
+        if href is None or not href.startswith(("http:", "https:")):
             continue
-        if target.protocol not in ("http:", "https:"):
-            continue
-        host = target.hostname
+        host = ada_url.URL(href).hostname
         if host and hosts.official_domain_of(host, policy.official_domains) is None:
             return str(host)
     return None

@@ -146,6 +146,19 @@ def parse(text: str) -> Address | Rejection:
     )
 
 
+def resolve(text: str, base: str | None = None) -> str | None:
+    """The address ``text`` leads to from the page ``base``, as a browser resolves a link or
+    a redirect parameter's value (the URL Standard's parser, with ``base``); None when it is
+    not a URL. No fixup and no trimming beyond the standard's own."""
+    import ada_url
+
+    try:
+        target = ada_url.URL(text, base) if base is not None else ada_url.URL(text)
+    except ValueError:
+        return None
+    return str(target.href)
+
+
 def _has_tab_newline(text: str) -> bool:
     return "\t" in text or "\n" in text or "\r" in text
 
