@@ -20,6 +20,7 @@ short hash (:func:`diagnose.redact.fingerprint`), never a value; and
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,6 +203,24 @@ class Eviction:
     hop: int
 
 
+_HOST_NAME = re.compile(r"[a-z0-9_.\-]+")
+
+
+def _other_site(wanted: str, host: str) -> list[Exclusion]:
+    """``[DOMAIN_MISMATCH]`` when a refused ``Domain`` names another site than the host's.
+
+    Chromium 156 gives that second reason when the attribute, a plain host name, is on
+    another registrable domain (``other.test``, ``test``, ``atera.test.``, measured), and
+    only ``INVALID_DOMAIN`` for a sibling or child on the host's own site.
+    """
+    if is_ip_literal(host):
+        return []  # an address host takes no Domain but its own; Chromium says InvalidDomain only
+    plain = re.sub(r"\.{2,}", ".", wanted.lstrip("."))
+    if not _HOST_NAME.fullmatch(plain):
+        return [] if plain else [Exclusion.DOMAIN_MISMATCH]
+    return [Exclusion.DOMAIN_MISMATCH] if registrable_domain(plain) != registrable_domain(host) else []
+
+
 class CookieJar:
     """A browser-like cookie store for one walk through a sign-in flow."""
 
@@ -371,21 +390,16 @@ class CookieJar:
         # and so matches no host.
         wanted = (attribute[1:] if attribute.startswith(".") else attribute).lower()
         domain, host_only, public_suffix = host, True, False
-        if not wanted.isascii():
-            reasons.append(Exclusion.DOMAIN_NON_ASCII)
-        elif not wanted or wanted.endswith("."):
-            # Measured in Chromium 156: "Domain=." and a trailing dot give both reasons.
-            reasons += [Exclusion.DOMAIN_MISMATCH, Exclusion.INVALID_DOMAIN]
-        elif "%" in wanted:
-            reasons.append(Exclusion.INVALID_DOMAIN)  # GetCookieDomainWithString: no %-escapes
-        elif not domain_match(host, wanted):
+        if not wanted.isascii() or "%" in wanted:
+            # Chromium 156 (measured): a non-ASCII or %-escaped Domain is InvalidDomain, nothing more.
             reasons.append(Exclusion.INVALID_DOMAIN)
-            public_suffix = self._public_suffix(wanted) and wanted != host
+        elif not wanted or wanted.endswith("."):
+            reasons += [Exclusion.DOMAIN_MISMATCH, Exclusion.INVALID_DOMAIN]
         elif wanted == host and (is_ip_literal(host) or self._public_suffix(wanted)):
             pass  # host-only
-        elif self._public_suffix(wanted):
-            public_suffix = True
-            reasons.append(Exclusion.INVALID_DOMAIN)
+        elif not domain_match(host, wanted) or self._public_suffix(wanted):
+            public_suffix = self._public_suffix(wanted)
+            reasons += [*_other_site(wanted, host), Exclusion.INVALID_DOMAIN]
         else:
             domain, host_only = wanted, False
         shown.update(domain=domain, host_only=host_only)
