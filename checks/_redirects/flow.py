@@ -122,6 +122,8 @@ class Hop:
     error: str | None = None
     body_says_too_large: bool = False
     body_truncated: bool = False
+    body_bytes: int = 0
+    """Bytes of the body read (at most :data:`BODY_LIMIT`)."""
 
     @property
     def sent(self) -> tuple[Cookie, ...]:
@@ -280,6 +282,7 @@ class FlowWalker:
         hop.reason = response.reason_phrase or ""
         hop.server = response.headers.get("server")
         hop.body_truncated = truncated
+        hop.body_bytes = len(body)
         hop.body_says_too_large = _says_header_too_large(body)
         for name, value in response.headers.raw:
             if name.lower() == b"set-cookie":

@@ -42,6 +42,9 @@ for a kind not listed). A certificate failure's exact ``ERR_CERT_*`` depends on 
 certificate; the certificate check names it."""
 
 TOO_MANY = "ERR_TOO_MANY_REDIRECTS"
+EMPTY_ERROR_PAGE = "ERR_HTTP_RESPONSE_CODE_FAILURE"
+"""An error status (4xx, 5xx) with an empty body: Chromium shows its own "This page isn't working
+(HTTP ERROR 431)" page and reports this net error (measured: redirects-header-too-large-431)."""
 REFRESH_LOOP = "REFRESH_LOOP"
 """Not a net error: a cycle through a meta refresh, which a browser follows for ever."""
 
@@ -79,6 +82,8 @@ def browser_outcome(flow: Flow, limit: int) -> BrowserOutcome | None:
     if last is None or flow.end is End.TIME_LIMIT:
         return None
     if flow.end is End.FINAL and last.status is not None:
+        if last.status >= 400 and last.body_bytes == 0:
+            return BrowserOutcome(EMPTY_ERROR_PAGE, None, None, last.redirects_before, last.index + 1)
         return BrowserOutcome(None, last.status, last.url, last.redirects_before, last.index + 1)
     # A loop or the walk's own cap: the browser keeps counting, or refreshes for ever.
     cycle = flow.cycle() or flow.hops[-10:]
