@@ -9,6 +9,7 @@ browsers only; ``info`` otherwise.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from checks._redirects.flow import MAX_HOPS, REDIRECT_LIMITS, End, Hop
 from checks._redirects.location import CHROMIUM_ERRORS, LocationProblem
@@ -98,17 +99,17 @@ def offsite(run: RedirectsRun) -> None:
     hosts = list(dict.fromkeys(host_of(h.url) for h in away))
     ends_there = run.flow.end is End.FINAL and hops[-1] is away[-1]
     final_host = host_of(hops[-1].url)
-    evidence = {"host": final_host if ends_there else hosts[0], "hosts": hosts, "step": away[0].index + 1,
+    evidence: dict[str, Any] = {"host": final_host if ends_there else hosts[0], "hosts": hosts, "step": away[0].index + 1,
                 "url": run.url(away[0].url), "known_identity_providers": list(run.idps),
                 "home": "official" if official else home, "ends_there": ends_there}
     if official and not ends_there:
-        run.add("redirects.offsite", **evidence)
+        run.add("redirects.offsite", evidence)
         return
     where = "an official {vendor} address ({official_domains})" if official else f"{home}, where the sign-in started"
     message = f"The sign-in sends your browser to {{host}}, which is neither {where} nor a known sign-in provider."
     if ends_there:
         message += " The page that asks for your password is there."
-    run.add("redirects.offsite", message=message, **evidence)
+    run.add("redirects.offsite", evidence, message=message)
 
 
 def loop(run: RedirectsRun) -> None:

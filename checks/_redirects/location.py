@@ -130,15 +130,15 @@ def resolve(location: str | bytes, base: str | None) -> tuple[str | None, Locati
 
     raw = location if isinstance(location, bytes) else location.encode("utf-8", "surrogatepass")
     text = escape_non_ascii(raw)
+    href: str | None
     try:
         target = ada_url.URL(text, base) if base is not None else ada_url.URL(text)
-        href = str(target.href)
     except ValueError:
         href = _with_escaped_host(text, base)
-        if href is None:
-            return None, LocationProblem.INVALID
     else:
-        href = _escape_asterisk(href, str(target.hostname))
+        href = _escape_asterisk(str(target.href), str(target.hostname))
+    if href is None:
+        return None, LocationProblem.INVALID
     scheme = href.split(":", 1)[0].lower()
     if scheme in ("http", "https"):
         return href, None

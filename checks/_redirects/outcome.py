@@ -98,10 +98,10 @@ def _ends_at(hop: Hop, limit: int) -> BrowserOutcome | None:
         error = NET_ERRORS.get(hop.failure, "ERR_FAILED") if hop.failure is not None else "ERR_FAILED"
         return BrowserOutcome(error, None, None, hop.redirects_before, hop.index + 1)
     if hop.location_problem is not None:
-        error = CHROMIUM_ERRORS[hop.location_problem]
-        if error is None:  # a 3xx without a usable Location: its own page is shown
+        location_error = CHROMIUM_ERRORS[hop.location_problem]
+        if location_error is None:  # a 3xx without a usable Location: its own page is shown
             return BrowserOutcome(None, hop.status, hop.url, hop.redirects_before, hop.index + 1)
-        return BrowserOutcome(error, None, None, hop.redirects_before, hop.index + 1)
+        return BrowserOutcome(location_error, None, None, hop.redirects_before, hop.index + 1)
     if hop.next_url is not None and hop.status in REDIRECT_STATUSES and hop.redirects_before + 1 > limit:
         return BrowserOutcome(TOO_MANY, None, None, hop.redirects_before, hop.index + 1)
     return None

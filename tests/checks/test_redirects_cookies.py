@@ -363,7 +363,7 @@ def test_refresh_content(content: str, expected: tuple[float, str | None] | None
 
 def test_only_one_leading_dot_of_a_domain_is_dropped() -> None:
     """``Domain=..atera-lab.test``: browsers strip one dot, so ".atera-lab.test" matches no host."""
-    jar, outcome = store("dd=1; Domain=..atera-lab.test")
+    _jar, outcome = store("dd=1; Domain=..atera-lab.test")
     assert not outcome.stored and outcome.reasons == (Exclusion.INVALID_DOMAIN,)
     _jar, outcome = store("d1=1; Domain=.atera-lab.test")
     assert outcome.stored and outcome.attributes["domain"] == "atera-lab.test"
