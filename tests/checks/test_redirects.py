@@ -533,3 +533,50 @@ async def test_untrusted_certificate_skips_the_walk_instead_of_guessing() -> Non
         outcome = await RedirectsCheck().run(ctx)
     assert outcome.resolved_status() is Status.SKIP and outcome.findings == ()
     assert "certificate" in outcome.summary and outcome.details["hops"][0]["error"]["kind"] == "certificate"
+
+
+# --------------------------------------------------------------------- issue 13: Location as Chromium reads it
+
+
+async def test_a_location_starting_with_a_unicode_space_stays_on_the_host() -> None:
+    for name, escaped in (("redirects-location-nbsp", "%C2%A0"), ("redirects-location-ideographic-space", "%E3%80%80")):
+        _report, check = await diagnose(name)
+        final = hops(check)[-1]
+        assert urlsplit(final["url"]).hostname == APP and urlsplit(final["url"]).path.startswith(f"/users/{escaped}https:")
+        assert final["status"] == 200
+        assert check.findings == ()
+
+
+async def test_unsafe_and_doubled_locations_name_chromes_error() -> None:
+    expected = {"redirects-location-data": ("unsafe_scheme", "ERR_UNSAFE_REDIRECT"),
+                "redirects-location-twice": ("multiple", "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION"),
+                "redirects-location-javascript": ("not_web", "ERR_ABORTED"),
+                "redirects-location-empty": ("empty", None)}
+    for name, (problem, error) in expected.items():
+        report, check = await diagnose(name)
+        f = finding(check, "redirects.broken_location")
+        assert (f.evidence["location_problem"], f.evidence["chromium_error"]) == (problem, error), name
+        assert check.details["chrome"]["error"] == error
+    assert finding(check, "redirects.broken_location").evidence["status"] == 302
+
+
+async def test_a_space_in_a_redirects_host_is_a_name_no_dns_has() -> None:
+    _report, check = await diagnose("redirects-location-space-in-host")
+    f = finding(check, "redirects.request_failed")
+    assert f.evidence["host"] == "app%20atera-lab.test" and f.evidence["failure"] in ("unresolved", "nxdomain")
+    assert "no such name can exist" in f.message and check.details["chrome"]["error"] == "ERR_NAME_NOT_RESOLVED"
+
+
+async def test_another_vendors_flow_is_judged_against_its_own_site() -> None:
+    _report, check = await diagnose("redirects-offsite-other-vendor")
+    f = finding(check, "redirects.offsite")
+    assert f.evidence["home"] == "othervendor-lab.test" and f.evidence["hosts"] == ["evil-lab.test"]
+    assert "othervendor-lab.test, where the sign-in started" in f.message
+
+
+async def test_a_strict_cookie_after_a_detour_works_in_chrome_only() -> None:
+    _report, check = await diagnose("redirects-cookie-samesite-strict-round-trip")
+    f = finding(check, "redirects.cookie_samesite_redirect")
+    assert f.severity is Severity.LOW and f.evidence["cookie_names"] == ["nonce"] and f.evidence["step"] == 3
+    assert f.evidence["through"] == [IDP] and check.details["final"]["status"] == 200
+    assert hops(check)[2]["cookies_sent_despite_cross_site_redirect"] == ["nonce"]

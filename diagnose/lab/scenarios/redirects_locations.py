@@ -141,7 +141,7 @@ async def _relative(lab: Lab, prefix: str) -> LabRun:
     def anywhere(request: LabRequest) -> LabResponse:
         if request.path == SIGNIN_PATH:
             return redirect_to(_utf8(f"{prefix}https://evil-lab.test/users/login"))
-        return signin_page() if request.path.startswith("/%") else LabResponse.html("<h1>Not found</h1>", 404)
+        return signin_page() if request.path.startswith("/users/%") else LabResponse.html("<h1>Not found</h1>", 404)
 
     server, dns = await start_servers(lab, anywhere)
     return lab_run(lab, server, dns)
@@ -149,7 +149,7 @@ async def _relative(lab: Lab, prefix: str) -> LabRun:
 
 @scenario(
     "redirects-location-nbsp",
-    "A Location that starts with U+00A0: a relative path on the same host (/%C2%A0https://…), not evil-lab.test.",
+    "A Location that starts with U+00A0: a relative path on the same host (/users/%C2%A0https://…), not evil-lab.test.",
     expect={"redirects": Status.PASS},
     area="redirects",
 )
@@ -159,7 +159,7 @@ async def location_nbsp(lab: Lab) -> AsyncIterator[LabRun]:
 
 @scenario(
     "redirects-location-ideographic-space",
-    "A Location that starts with U+3000: a relative path on the same host (/%E3%80%80https://…).",
+    "A Location that starts with U+3000: a relative path on the same host (/users/%E3%80%80https://…).",
     expect={"redirects": Status.PASS},
     area="redirects",
 )
