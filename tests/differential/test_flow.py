@@ -35,6 +35,8 @@ from tests.browsers.lab import LabScenarios, StartedScenario
 from tests.browsers.netlog import Hop, NetLog
 from tests.browsers.page import NavigationResult
 
+pytestmark = pytest.mark.browser
+
 SCENARIOS = sorted(name for name, s in all_scenarios().items() if s.area == "redirects")
 DOWNGRADE = "WARN_CROSS_SITE_REDIRECT_DOWNGRADE_CHANGES_INCLUSION"
 
