@@ -94,17 +94,17 @@ def dns_problem(hostname: str) -> tuple[str, str] | None:
     import ada_url
 
     name = hostname[:-1] if hostname.endswith(".") else hostname
+    length: tuple[str, str] | None = None
+    if len(name) > 253:
+        length = "length", f"the host name is {len(name)} characters long; DNS allows at most 253"
     for label in name.split("."):
         if label.startswith("xn--") and ada_url.idna_to_unicode(label).startswith("xn--"):
             return "punycode", f"the part {label[:80]!r} is not valid Punycode, so no such name can be registered"
-    if len(name) > 253:
-        return "length", f"the host name is {len(name)} characters long; DNS allows at most 253"
-    for label in name.split("."):
-        if not label:
-            return "length", "the host name has an empty part (two dots in a row)"
-        if len(label) > 63:
-            return "length", f"a part of the host name is {len(label)} characters long; DNS allows at most 63"
-    return None
+        if length is None and not label:
+            length = "length", "the host name has an empty part (two dots in a row)"
+        elif length is None and len(label) > 63:
+            length = "length", f"a part of the host name is {len(label)} characters long; DNS allows at most 63"
+    return length
 
 
 def to_unicode(hostname: str) -> str:

@@ -31,7 +31,7 @@ import re
 from typing import Any, NamedTuple
 
 from checks._url import homograph, hosts
-from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse, resolve
+from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse, resolve_url
 from checks._url.policy import Policy
 from checks._url.redirects import decode_layers, known_redirector, redirect_values
 from checks._url.typosquat import within_one_edit
@@ -179,8 +179,6 @@ def _offsite_redirects(address: Address, policy: Policy) -> list[tuple[str, str]
 
 def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
     """Where ``value`` leads when it leaves the official domains, else None."""
-    import ada_url
-
     cleaned = value.translate(_TAB_NEWLINE).lstrip(_C0_AND_SPACE)
     if ":" not in cleaned and not cleaned.startswith(("//", "/\\", "\\")):
         return None  # a relative path: it stays on the page's own host
@@ -188,10 +186,10 @@ def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
     if lowered.startswith(_SCRIPT_SCHEMES):
         return lowered.split(":", 1)[0] + ": (runs code instead of opening a page)"
     for resolve_against in (base, None):
-        href = resolve(cleaned, resolve_against)
-        if href is None or not href.startswith(("http:", "https:")):
+        target = resolve_url(cleaned, resolve_against)
+        if target is None or target.protocol not in ("http:", "https:"):
             continue
-        host = ada_url.URL(href).hostname
+        host = target.hostname
         if host and hosts.official_domain_of(host, policy.official_domains) is None:
             return str(host)
     return None

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 MAX_INPUT = 8192
 """Longest text judged, in characters; longer is not a sign-in address (and stays cheap)."""
@@ -150,13 +150,18 @@ def resolve(text: str, base: str | None = None) -> str | None:
     """The address ``text`` leads to from the page ``base``, as a browser resolves a link or
     a redirect parameter's value (the URL Standard's parser, with ``base``); None when it is
     not a URL. No fixup and no trimming beyond the standard's own."""
+    target = resolve_url(text, base)
+    return str(target.href) if target is not None else None
+
+
+def resolve_url(text: str, base: str | None = None) -> Any:
+    """:func:`resolve`, giving the parsed ``ada_url.URL`` (its parts are read without parsing again)."""
     import ada_url
 
     try:
-        target = ada_url.URL(text, base) if base is not None else ada_url.URL(text)
+        return ada_url.URL(text, base) if base is not None else ada_url.URL(text)
     except ValueError:
         return None
-    return str(target.href)
 
 
 def _has_tab_newline(text: str) -> bool:
