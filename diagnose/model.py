@@ -165,6 +165,9 @@ class Report:
     note: str = ""
     redactions: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    source: Mapping[str, Any] | None = None
+    """Where the diagnosis came from when it was not a live run: ``{"kind": "har", …}`` for a
+    browser's recording (``login-doctor har``). None (and absent from the JSON) for a live run."""
 
     def check(self, check_id: str) -> CheckResult | None:
         """The result of ``check_id``, or None when it was not part of the run."""
@@ -244,6 +247,7 @@ def report_to_json(report: Report) -> JSONObject:
         "environment": _plain(report.environment),
         "warnings": list(report.warnings),
         "redactions": list(report.redactions),
+        **({"source": _plain(report.source)} if report.source is not None else {}),
     }
 
 
@@ -302,6 +306,7 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
         environment=dict(data.get("environment", {})),
         warnings=tuple(str(w) for w in data.get("warnings", [])),
         redactions=tuple(str(r) for r in data.get("redactions", [])),
+        source=dict(data["source"]) if isinstance(data.get("source"), Mapping) else None,
     )
 
 
