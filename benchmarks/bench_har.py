@@ -36,7 +36,7 @@ def _steps(rng: random.Random, i: int, t: float) -> Step:
     host = rng.choice(["app.atera.com", "static.atera.com", "cdn.example.net", "api.atera.com"])
     if kind < 0.15:
         body = "<!doctype html><html><head><title>Atera</title></head><body>" + (
-            '<div class="row"><input type="hidden" name="authenticity_token" value="%s">' % base64.b64encode(rng.randbytes(24)).decode()
+            f'<div class="row"><input type="hidden" name="authenticity_token" value="{base64.b64encode(rng.randbytes(24)).decode()}">'
         ) + ("<p>" + "lorem ipsum dolor sit amet " * 40 + "</p>") * rng.randint(10, 60) + "</body></html>"
         return Step(f"https://{host}/page/{i}?ref=nav", body=body, at=t, set_cookies=[f"sid{i % 7}={rng.randbytes(16).hex()}; Path=/; Secure; HttpOnly; SameSite=Lax"],
                     cookie=f"sid=abc{rng.randbytes(8).hex()}; _ga=GA1.2.{rng.randint(1, 10**9)}")

@@ -30,8 +30,8 @@ from checks._clock.verdict import DEFAULT_WINDOW, TOTP_STEP, Band, judge, local_
 from checks._har.clock import RecordedClock, estimate
 from checks._har.context import RecordingContext
 from checks._har.cookies import CookieAnalysis
-from checks._har.failures import CHECK_OF_GROUP, CODE_OF_GROUP, Failure, HostUse, analyse as find_failures
-from checks._har.failures import failure_evidence
+from checks._har.failures import CHECK_OF_GROUP, CODE_OF_GROUP, Failure, HostUse, failure_evidence
+from checks._har.failures import analyse as find_failures
 from checks._har.flow import FlowAnalysis
 from checks._har.navigation import host_of
 from diagnose.check import Check, CheckContext, FindingSpec, Outcome, check_result_from, load_catalogue
@@ -156,7 +156,7 @@ def analyse(
     for check in (RecordedTlsCheck(), RecordedNetworkCheck(), RecordedBlockedCheck()):
         mine = [f for f in failures if CHECK_OF_GROUP[f.group] == check.id]
         findings = _failure_findings(check, ctx, mine)
-        details = {"failed_requests": len(mine), "needed_by_signin": sum(1 for f in mine if f.needed)}
+        details: dict[str, Any] = {"failed_requests": len(mine), "needed_by_signin": sum(1 for f in mine if f.needed)}
         if check.id == "har_network":
             details["hosts_needed"] = [h.as_json() for h in sorted(hosts.values(), key=lambda h: (-h.failed, h.host))][:50]
         summary = findings[0].message if any(f.severity is not Severity.INFO for f in findings) else _ok_summary(check.id, hosts)

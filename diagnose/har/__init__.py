@@ -31,9 +31,9 @@ from diagnose.har.reader import RecordingBuilder, open_har
 from diagnose.har.sanitize import Sanitizer
 from diagnose.har.secrets import Kind, Ledger, Replacement
 from diagnose.har.stream import (
-    Entry,
     EntriesEnd,
     EntriesStart,
+    Entry,
     HarFormatError,
     HarStream,
     LogField,

@@ -16,7 +16,7 @@ other member as it was.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, TypeGuard
 
 _EMPTY_TIME = "1970-01-01T00:00:00.000Z"
 
@@ -149,7 +149,7 @@ def missing_log_members(seen: set[str]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
@@ -188,9 +188,7 @@ def _pairs(parent: dict[str, Any], key: str) -> None:
     kept = [p for p in value if isinstance(p, dict) and isinstance(p.get("name"), str)
             and isinstance(p.get("value"), str)]
     for pair in kept:
-        if "expires" in pair and not (isinstance(pair["expires"], str) and pair["expires"]) and pair["expires"] is not None:
-            del pair["expires"]
-        elif pair.get("expires") == "":
+        if ("expires" in pair and not (isinstance(pair["expires"], str) and pair["expires"]) and pair["expires"] is not None) or pair.get("expires") == "":
             del pair["expires"]
         for flag in ("httpOnly", "secure"):
             if flag in pair and not isinstance(pair[flag], bool):

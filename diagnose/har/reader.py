@@ -71,7 +71,7 @@ def open_har(path: str | Path) -> IO[bytes]:
     if info.st_size > MAX_FILE_BYTES:
         raise HarFormatError(f"is larger than {MAX_FILE_BYTES // 1024**3} GiB; that is not a browser's recording")
     try:
-        return open(text, "rb")  # noqa: SIM115 - the caller closes it
+        return open(text, "rb")
     except PermissionError:
         raise HarFormatError("permission denied") from None
     except OSError as exc:

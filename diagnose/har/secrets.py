@@ -28,9 +28,9 @@ import re
 import secrets as _random
 from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from diagnose.har.limits import MAX_REMEMBERED_SECRETS, MAX_REPLACEMENTS_LISTED

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -180,7 +180,7 @@ class HarStream:
                 return
             raise self._error(f"expected ',' or '}}' in {where}")
 
-    def _entries(self) -> Iterator[Event]:
+    def _entries(self) -> Generator[Event, None, int]:
         self._skip_ws()
         if self._peek() != "[":
             raise self._error("'log.entries' is not a list")
@@ -358,10 +358,7 @@ class HarStream:
         where = min(where, len(self._buf))
         before = self._buf[:where]
         lines = before.count("\n")
-        if lines:
-            column = where - before.rfind("\n")
-        else:
-            column = self._dropped_line_start + where + 1
+        column = where - before.rfind("\n") if lines else self._dropped_line_start + where + 1
         return HarFormatError(f"{message} (line {self._dropped_lines + lines + 1:,}, column {column:,})")
 
 
