@@ -143,6 +143,9 @@ class Sanitizer:
             return self._cookie_header(value)
         if lower in ("set-cookie", "set-cookie2"):
             return "\n".join(self._set_cookie(line) for line in value.split("\n"))
+        if lower in (":authority", "host") and "@" in value:
+            userinfo, _, host = value.rpartition("@")
+            return f"{t.hit(Kind.USERINFO, 'userinfo', userinfo)}@{host}"
         if lower.startswith(":"):  # HTTP/2 pseudo-headers: :authority is the host, :path the URL's
             if lower != ":path":
                 return t.text(value)
