@@ -104,8 +104,16 @@ class CookieAnalysis:
     # -- findings ------------------------------------------------------------------------
 
     def findings(self, *, stuck: bool) -> list[Finding]:
-        out: list[Finding] = []
-        severity = Severity.HIGH if stuck else None
+        out = self._rejections(Severity.HIGH if stuck else None)
+        out += self._notes()
+        if stuck:
+            out += self._mismatches()
+        if self.not_sent:
+            out.append(self._not_sent(stuck))
+        return out
+
+    def _rejections(self, severity: Severity | None) -> list[Finding]:
+        out = []
         by_code: dict[str, list[SetCookieOutcome]] = {}
         for _, o in self.outcomes:
             for code in sorted({REJECTION_CODES.get(r, "redirects.cookie_rejected") for r in o.reasons}):
@@ -116,13 +124,15 @@ class CookieAnalysis:
                 continue
             evidence = self.evidence(found)
             if code == "redirects.cookie_invalid_domain":
-                evidence["domains"] = ", ".join(dict.fromkeys(
-                    str(o.attributes.get("domain_attribute", "?")) + (" (a public suffix)" if o.public_suffix_domain else "")
-                    for o in found))
+                evidence["domains"] = ", ".join(dict.fromkeys(_domain_shown(o) for o in found))
             if code == "redirects.cookie_rejected":
                 evidence["labels"] = ", ".join(dict.fromkeys(
                     r.devtools for o in found for r in o.reasons if r not in REJECTION_CODES))
             out.append(self.make(code, severity=severity, **evidence))
+        return out
+
+    def _notes(self) -> list[Finding]:
+        out = []
         stored = [o for _, o in self.outcomes if o.stored]
         invalid_max_age = _unique([o for o in stored if Note.MAX_AGE_INVALID in o.notes])
         if invalid_max_age:
@@ -132,19 +142,18 @@ class CookieAnalysis:
             days = max(o.requested_lifetime_days or 0 for o in clamped)
             out.append(self.make("redirects.cookie_lifetime_clamped", requested_days=f"{days:,.0f}", clamped_to_days=400,
                                  **self.evidence(clamped)))
-        if stuck:
-            out += self._mismatches()
-        if self.not_sent:
-            names = list(self.not_sent)
-            out.append(self.make(
-                "har.cookie_not_sent",
-                severity=Severity.HIGH if stuck else None,
-                cookies=", ".join(self.ctx.text(n) for n in names[:10]),
-                hosts=", ".join(dict.fromkeys(h for v in self.not_sent.values() for h in v["hosts"])),
-                cookie_list=[{"name": self.ctx.text(n), "set_by": v["cookie"].set_by, "set_in_entry": v["cookie"].set_at_hop,
-                              "not_sent_in_entries": v["entries"][:20]} for n, v in list(self.not_sent.items())[:20]],
-            ))
         return out
+
+    def _not_sent(self, stuck: bool) -> Finding:
+        names = list(self.not_sent)
+        return self.make(
+            "har.cookie_not_sent",
+            severity=Severity.HIGH if stuck else None,
+            cookies=", ".join(self.ctx.text(n) for n in names[:10]),
+            hosts=", ".join(dict.fromkeys(h for v in self.not_sent.values() for h in v["hosts"])),
+            cookie_list=[{"name": self.ctx.text(n), "set_by": v["cookie"].set_by, "set_in_entry": v["cookie"].set_at_hop,
+                          "not_sent_in_entries": v["entries"][:20]} for n, v in list(self.not_sent.items())[:20]],
+        )
 
     def _mismatches(self) -> list[Finding]:
         out = []
@@ -206,6 +215,10 @@ def _describe(cookie: Any, *, entries: Sequence[int]) -> dict[str, Any]:
     shown["set_in_entry"] = cookie.set_at_hop
     shown["needed_in_entries"] = list(entries)[:20]
     return shown
+
+
+def _domain_shown(o: SetCookieOutcome) -> str:
+    return str(o.attributes.get("domain_attribute", "?")) + (" (a public suffix)" if o.public_suffix_domain else "")
 
 
 def _unique(outcomes: Sequence[SetCookieOutcome]) -> list[SetCookieOutcome]:

@@ -181,19 +181,7 @@ def entry_from_json(index: int, raw: Any) -> HarEntry:
     req_headers = headers_of(request)
     resp_headers = headers_of(response)
 
-    initiator = raw.get("_initiator")
-    cookie_values = _all(req_headers, "cookie")
-    cookie_header = "; ".join(cookie_values) if cookie_values else None
-    if cookie_header is None:
-        cookie_header = _cookies_as_header(request.get("cookies"))
-    set_cookies = [line for value in _all(resp_headers, "set-cookie") for line in value.split("\n") if line.strip()]
-    if not set_cookies:
-        set_cookies = _cookies_as_set_cookie(response.get("cookies"))
-    location = _header(resp_headers, "location")
-    if location is None and _str(response.get("redirectURL")):
-        location = response["redirectURL"]
     content = response.get("content") if isinstance(response.get("content"), dict) else {}
-    content_type = _header(resp_headers, "content-type") or _str(content.get("mimeType"))
     entry = HarEntry(
         index=index,
         started=parse_time(raw.get("startedDateTime")),
@@ -205,30 +193,52 @@ def entry_from_json(index: int, raw: Any) -> HarEntry:
         http_version=clip(_str(response.get("httpVersion")) or _str(request.get("httpVersion")), 32),
         error=clip(_str(response.get("_error")) or _str(raw.get("_error")), 512),
         resource_type=clip(_str(raw.get("_resourceType")), 64).lower(),
-        fetch_dest=clip(_header(req_headers, "sec-fetch-dest") or "", 64).lower(),
-        initiator_type=clip(_str(initiator.get("type")), 64) if isinstance(initiator, dict) else "",
-        initiator_url=clip(_str(initiator.get("url"))) if isinstance(initiator, dict) else "",
         pageref=clip(_str(raw.get("pageref")), 256),
         from_cache=_cache_source(raw, status),
         security_state=clip(_str(raw.get("_securityState")), 32).lower(),
         server_ip=clip(_str(raw.get("serverIPAddress")), 64),
-        location=clip(location) if location is not None else None,
-        date=clip(_header(resp_headers, "date") or "", 128) or None,
-        age=clip(_header(resp_headers, "age") or "", 32) or None,
-        content_type=clip(content_type, 256).lower(),
-        set_cookies=[clip(line, 16384) for line in set_cookies[:MAX_HEADERS]],
-        cookie_header=cookie_header,
-        cookie_header_bytes=len(cookie_header.encode("utf-8", "surrogatepass")) if cookie_header else 0,
-        request_cookie_names=_cookie_names(cookie_header),
-        request_head_bytes=_head_bytes(request, req_headers, url),
         has_password_field=_posts_password(request),
-        server=clip(_header(resp_headers, "server") or "", 256),
     )
+    _initiator(entry, raw.get("_initiator"))
+    _request_facts(entry, request, req_headers, url)
+    _response_facts(entry, response, resp_headers, content)
     if status in (400, 413, 431, 494):
         text = content.get("text")
         if isinstance(text, str) and content.get("encoding") != "base64":
             entry.body_says_too_large = _TOO_LARGE_TEXT.search(text[:ERROR_BODY_CHARS]) is not None
     return entry
+
+
+def _initiator(entry: HarEntry, initiator: Any) -> None:
+    if isinstance(initiator, dict):
+        entry.initiator_type = clip(_str(initiator.get("type")), 64)
+        entry.initiator_url = clip(_str(initiator.get("url")))
+
+
+def _request_facts(entry: HarEntry, request: Mapping[str, Any], headers: list[tuple[str, str]], url: str) -> None:
+    cookie_values = _all(headers, "cookie")
+    cookie_header = "; ".join(cookie_values) if cookie_values else _cookies_as_header(request.get("cookies"))
+    entry.fetch_dest = clip(_header(headers, "sec-fetch-dest") or "", 64).lower()
+    entry.cookie_header = cookie_header
+    entry.cookie_header_bytes = len(cookie_header.encode("utf-8", "surrogatepass")) if cookie_header else 0
+    entry.request_cookie_names = _cookie_names(cookie_header)
+    entry.request_head_bytes = _head_bytes(request, headers, url)
+
+
+def _response_facts(entry: HarEntry, response: Mapping[str, Any], headers: list[tuple[str, str]],
+                    content: Mapping[str, Any]) -> None:
+    set_cookies = [line for value in _all(headers, "set-cookie") for line in value.split("\n") if line.strip()]
+    if not set_cookies:
+        set_cookies = _cookies_as_set_cookie(response.get("cookies"))
+    entry.set_cookies = [clip(line, 16384) for line in set_cookies[:MAX_HEADERS]]
+    location = _header(headers, "location")
+    if location is None and _str(response.get("redirectURL")):
+        location = response["redirectURL"]
+    entry.location = clip(location) if location is not None else None
+    entry.date = clip(_header(headers, "date") or "", 128) or None
+    entry.age = clip(_header(headers, "age") or "", 32) or None
+    entry.content_type = clip(_header(headers, "content-type") or _str(content.get("mimeType")), 256).lower()
+    entry.server = clip(_header(headers, "server") or "", 256)
 
 
 _TOO_LARGE_TEXT = re.compile(

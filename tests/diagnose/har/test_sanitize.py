@@ -85,7 +85,7 @@ def canary_har(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def pieces(value: str, size: int = 12) -> set[str]:
-    return {value[i:i + size] for i in range(0, max(1, len(value) - size + 1))}
+    return {value[i:i + size] for i in range(max(1, len(value) - size + 1))}
 
 
 def leaks(text: str, canaries: dict[str, str]) -> list[str]:
@@ -144,7 +144,7 @@ def test_sanitized_copy_is_valid_har_and_resanitizing_changes_nothing(tmp_path: 
     assert twice.read_bytes() == once.read_bytes()
     assert again.sanitizer.ledger.total == 0
     assert again.sanitizer.ledger.markers_kept > 0
-    code, out, _ = har_cli(str(once), "--format", "json")
+    _code, out, _ = har_cli(str(once), "--format", "json")
     assert json.loads(out)["source"]["sanitized"]["already_sanitized"] is True
 
 
