@@ -16,30 +16,44 @@ har        What can this recording not tell?                          (none)
 ========== ========================================================== =============================
 
 The checklist maps items to these ids through ``recording_checks`` in
-``reports/checklist.toml``. The classes carry the metadata and the finding
+``diagnose/checklist.toml``. The classes carry the metadata and the finding
 catalogue like every check; :func:`analyse` runs them over a recording.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from checks._clock.verdict import DEFAULT_WINDOW, TOTP_STEP, Band, judge, local_text, offset_text, uncertainty_text
-from checks._har.clock import RecordedClock, estimate
-from checks._har.context import RecordingContext
+from checks._har.clock import estimate
+from checks._har.context import RecordingContext, under
 from checks._har.cookies import CookieAnalysis
 from checks._har.failures import CHECK_OF_GROUP, CODE_OF_GROUP, Failure, HostUse, failure_evidence
 from checks._har.failures import analyse as find_failures
 from checks._har.flow import FlowAnalysis
-from checks._har.navigation import host_of
-from diagnose.check import Check, CheckContext, FindingSpec, Outcome, check_result_from, load_catalogue
-from diagnose.har.limits import MAX_ENTRIES
+from checks._har.navigation import host_of, navigations
+from checks.clock import DEFAULT_WINDOW, TOTP_STEP, Band, judge, local_text, offset_text, uncertainty_text
+from diagnose.check import (
+    Check,
+    CheckContext,
+    CheckRun,
+    FindingSpec,
+    Outcome,
+    SystemClock,
+    check_result_from,
+    load_catalogue,
+)
+from diagnose.facts import RecordedClock
 from diagnose.har.model import Recording
-from diagnose.model import CheckResult, Finding, Severity, Status
+from diagnose.model import CheckResult, Severity, Status, Target
+from diagnose.net import OfflineNet
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
+from diagnose.settings import Settings
+
+__all__ = ["RECORDING_CHECKS", "RecordingCheck", "analyse", "host_of", "recorded_clock", "start_url"]
 
 
 class RecordingCheck(Check):
@@ -130,76 +144,81 @@ def analyse(
     profile: Profile,
     redactor: Redactor,
     scrub: Callable[[str], str],
-) -> tuple[tuple[CheckResult, ...], RecordedClock | None]:
-    """Every recording check's result, in :data:`RECORDING_CHECKS` order, and the clock fact."""
+) -> tuple[CheckResult, ...]:
+    """Every recording check's result, in :data:`RECORDING_CHECKS` order.
+
+    Each check records through the same :class:`~diagnose.check.CheckRun` as a
+    live check, over a :class:`~diagnose.check.CheckContext` whose network is
+    :class:`~diagnose.net.OfflineNet` (a recording is never a reason to send a
+    packet). The ``clock`` result carries the :class:`~diagnose.facts.RecordedClock`
+    fact and the :class:`~diagnose.facts.ClockOffset` it implies (source ``har``).
+    """
     ctx = RecordingContext(recording, profile, redactor, scrub)
-    results: list[CheckResult] = []
-    began = time.monotonic()
-    flow_check = RecordedFlowCheck()
-    flow = FlowAnalysis(ctx, _maker(flow_check, ctx))
-    flow_findings = flow.run()
-    cookies = CookieAnalysis(ctx, _maker(flow_check, ctx))
-    cookies.replay({e.index for e in flow.navs})
-    flow_findings += cookies.findings(stuck=flow.stuck)
-    if recording.cookies_stripped:
-        flow_findings.append(_maker(flow_check, ctx)("har.cookies_not_recorded", browser=recording.browser.value))
-    results.append(_result(flow_check, _flow_summary(flow_findings, flow), flow_findings,
-                           {**flow.summary_counts(), "cookies": cookies.details()}, began))
-
-    began = time.monotonic()
-    clock_check = RecordedClockCheck()
-    fact = estimate(recording)
-    results.append(_clock_result(clock_check, ctx, fact, began))
-
-    began = time.monotonic()
+    live = _check_context(ctx)
+    results = [_timed(RecordedFlowCheck(), live, lambda run: _flow(run, ctx)),
+               _timed(RecordedClockCheck(), live, lambda run: _clock(run, ctx))]
     failures, hosts = find_failures(ctx)
     for check in (RecordedTlsCheck(), RecordedNetworkCheck(), RecordedBlockedCheck()):
         mine = [f for f in failures if CHECK_OF_GROUP[f.group] == check.id]
-        findings = _failure_findings(check, ctx, mine)
-        details: dict[str, Any] = {"failed_requests": len(mine), "needed_by_signin": sum(1 for f in mine if f.needed)}
-        if check.id == "har_network":
-            details["hosts_needed"] = [h.as_json() for h in sorted(hosts.values(), key=lambda h: (-h.failed, h.host))][:50]
-        summary = findings[0].message if any(f.severity is not Severity.INFO for f in findings) else _ok_summary(check.id, hosts)
-        results.append(_result(check, summary, findings, details, began))
+        results.append(_timed(check, live, functools.partial(_failures, ctx=ctx, failures=mine, hosts=hosts)))
+    results.append(_timed(RecordingCoverageCheck(), live, lambda run: _coverage(run, ctx)))
+    return tuple(results)
 
+
+def start_url(recording: Recording, profile: Profile) -> str:
+    """The address the recorded sign-in started from: the first top-level navigation to an official
+    host, else the first navigation, else the first entry ("" for an empty recording)."""
+    navs = navigations(recording) or list(recording.entries)
+    official = tuple(d.lower() for d in profile.official_domains)
+    chosen = next((e for e in navs if under(host_of(e.url), official)), navs[0] if navs else None)
+    return str(chosen.url) if chosen is not None else ""
+
+
+def recorded_clock(results: Sequence[CheckResult]) -> RecordedClock | None:
+    """The recording's clock fact, from :func:`analyse`'s results."""
+    return next((fact for r in results if (fact := r.fact(RecordedClock)) is not None), None)
+
+
+# ----------------------------------------------------------------------------- the checks
+
+
+def _check_context(ctx: RecordingContext) -> CheckContext:
+    url = start_url(ctx.recording, ctx.profile)
+    target = Target(input=ctx.recording.file_name, url=ctx.url(url) if url else "", host=host_of(url))
+    return CheckContext(target=target, profile=ctx.profile, settings=Settings(), net=OfflineNet(),
+                        clock=SystemClock(), redact=ctx.redactor)
+
+
+def _timed(check: Check, live: CheckContext, body: Callable[[CheckRun], Outcome]) -> CheckResult:
     began = time.monotonic()
-    coverage = RecordingCoverageCheck()
-    findings = _coverage_findings(coverage, ctx)
-    summary = next((f.message for f in findings if f.severity is not Severity.INFO),
-                   f"The recording shows {recording.entries_analysed} requests; nothing the diagnosis needs is missing.")
-    results.append(_result(coverage, summary, findings, {}, began))
-    return tuple(results), fact
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _maker(check: Check, ctx: RecordingContext) -> Callable[..., Finding]:
-    def make(code: str, *, severity: Severity | None = None, message: str | None = None, **evidence: Any) -> Finding:
-        return check.finding(code, evidence=evidence, facts=ctx.facts, severity=severity, message=message)
-
-    return make
-
-
-def _result(check: Check, summary: str, findings: Sequence[Finding], details: Mapping[str, Any], began: float,
-            status: Status | None = None) -> CheckResult:
-    outcome = check.outcome(summary, list(findings), details, status=status)
+    outcome = body(check.start(live))
     return check_result_from(type(check), outcome, round((time.monotonic() - began) * 1000), "built-in")
 
 
-def _flow_summary(findings: Sequence[Finding], flow: FlowAnalysis) -> str:
-    serious = sorted((f for f in findings if f.severity is not Severity.INFO), key=lambda f: f.severity.rank)
+def _flow(run: CheckRun, ctx: RecordingContext) -> Outcome:
+    flow = FlowAnalysis(ctx, run.add)
+    flow.run()
+    cookies = CookieAnalysis(ctx, run.add)
+    cookies.replay({e.index for e in flow.navs})
+    cookies.findings(stuck=flow.stuck)
+    if ctx.recording.cookies_stripped:
+        run.add("har.cookies_not_recorded", browser=ctx.recording.browser.value)
+    run.details.update({**flow.summary_counts(), "cookies": cookies.details()})
+    serious = [f for f in run.by_severity() if f.severity is not Severity.INFO]
     if serious:
-        return serious[0].message
+        return run.outcome(serious[0].message)
     counts = flow.summary_counts()
-    return (f"The recording shows {counts['navigations']} page load(s) with {counts['redirects']} redirect(s), "
-            "no loop, and no cookie the browser refused.")
+    return run.outcome(f"The recording shows {counts['navigations']} page load(s) with {counts['redirects']} "
+                       "redirect(s), no loop, and no cookie the browser refused.")
 
 
-def _clock_result(check: RecordedClockCheck, ctx: RecordingContext, fact: RecordedClock | None, began: float) -> CheckResult:
+def _clock(run: CheckRun, ctx: RecordingContext) -> Outcome:
+    fact = estimate(ctx.recording)
     if fact is None:
-        return _result(check, "The recording has no answer with a usable Date (all failed, cached or without "
-                              "one), so the clock cannot be judged from it.", [], {}, began, status=Status.SKIP)
+        return run.outcome("The recording has no answer with a usable Date (all failed, cached or without one), so "
+                           "the clock cannot be judged from it.", Status.SKIP)
+    run.hand_on(fact)
+    run.hand_on(fact.offset())
     window = int(ctx.profile.section("clock").get("totp_window_steps", DEFAULT_WINDOW))
     verdict = judge(fact.offset_s, fact.uncertainty_s, window)
     code = {Band.IN_SYNC: "clock.in_sync", Band.INTERMITTENT: "clock.totp_intermittent",
@@ -220,19 +239,18 @@ def _clock_result(check: RecordedClockCheck, ctx: RecordingContext, fact: Record
                            "clock are rejected.",
         }[verdict.band]
     )
-    findings = [check.finding(code, evidence={**values, **fact.as_json(), "certain": verdict.certain},
-                              facts=ctx.facts, message=message)]
+    first = run.add(code, {**values, **fact.as_json(), "certain": verdict.certain}, message=message)
     if abs(fact.offset_s) > 300:
-        findings.append(check.finding("clock.kerberos_skew", evidence=values, facts=ctx.facts))
+        run.add("clock.kerberos_skew", values)
     for site, offset in fact.odd_sites[:3]:
-        findings.append(check.finding("clock.server_clock_off", facts=ctx.facts, evidence={
-            "host": site, "server_offset_text": offset_text(-offset).replace("the correct time", "the other sites"),
-            "server_off_by": f"{abs(offset):.0f} seconds"}))
-    return _result(check, findings[0].message, findings, {"recorded_clock": fact.as_json()}, began)
+        run.add("clock.server_clock_off", host=site,
+                server_offset_text=offset_text(-offset).replace("the correct time", "the other sites"),
+                server_off_by=f"{abs(offset):.0f} seconds")
+    run.details["recorded_clock"] = fact.as_json()
+    return run.outcome(first.message)
 
 
-def _failure_findings(check: Check, ctx: RecordingContext, failures: Sequence[Failure]) -> list[Finding]:
-    out = []
+def _failures(run: CheckRun, ctx: RecordingContext, failures: Sequence[Failure], hosts: Mapping[str, HostUse]) -> Outcome:
     by_code: dict[str, list[Failure]] = {}
     for f in failures:
         by_code.setdefault(CODE_OF_GROUP[f.group], []).append(f)
@@ -241,10 +259,13 @@ def _failure_findings(check: Check, ctx: RecordingContext, failures: Sequence[Fa
         important = [f for f in needed if f.important]
         chosen = important or needed or items
         severity = None if important else Severity.LOW if needed else Severity.INFO
-        evidence = failure_evidence(ctx, chosen)
-        evidence["needed_by_signin"] = bool(needed)
-        out.append(check.finding(code, evidence=evidence, facts=ctx.facts, severity=severity))
-    return sorted(out, key=lambda f: f.severity.rank)
+        run.add(code, {**failure_evidence(ctx, chosen), "needed_by_signin": bool(needed)}, severity=severity)
+    run.findings.sort(key=lambda f: f.severity.rank)
+    run.details.update({"failed_requests": len(failures), "needed_by_signin": sum(1 for f in failures if f.needed)})
+    if run.check.id == "har_network":
+        run.details["hosts_needed"] = [h.as_json() for h in sorted(hosts.values(), key=lambda h: (-h.failed, h.host))][:50]
+    serious = [f for f in run.findings if f.severity is not Severity.INFO]
+    return run.outcome(serious[0].message if serious else _ok_summary(run.check.id, hosts))
 
 
 def _ok_summary(check_id: str, hosts: Mapping[str, HostUse]) -> str:
@@ -255,19 +276,17 @@ def _ok_summary(check_id: str, hosts: Mapping[str, HostUse]) -> str:
     return "Nothing in the browser blocked a request the sign-in page made."
 
 
-def _coverage_findings(check: Check, ctx: RecordingContext) -> list[Finding]:
+def _coverage(run: CheckRun, ctx: RecordingContext) -> Outcome:
     rec = ctx.recording
-    out = []
     left_out = rec.entries_total - rec.entries_analysed
     if left_out > 0 or rec.entries_skipped:
-        out.append(check.finding("har.entries_left_out", facts=ctx.facts, evidence={
-            "left_out": left_out, "total": rec.entries_total, "limit": MAX_ENTRIES,
-            "too_large": list(rec.entries_skipped[:20])}))
+        run.add("har.entries_left_out", left_out=left_out, total=rec.entries_total, limit=rec.entries_limit,
+                too_large=list(rec.entries_skipped[:20]))
     if rec.entries and not ctx.signin_in_recording():
-        out.append(check.finding("har.signin_not_recorded", facts=ctx.facts, evidence={
-            "hosts_seen": sorted({host_of(e.url) for e in rec.entries[:500]} - {""})[:10]}))
+        run.add("har.signin_not_recorded", hosts_seen=sorted({host_of(e.url) for e in rec.entries[:500]} - {""})[:10])
     cached = [e for e in rec.entries if e.from_cache]
     if cached:
-        out.append(check.finding("har.cache_hits", facts=ctx.facts, evidence={
-            "count": len(cached), "entries": [e.index for e in cached[:20]]}))
-    return out
+        run.add("har.cache_hits", count=len(cached), entries=[e.index for e in cached[:20]])
+    serious = next((f.message for f in run.findings if f.severity is not Severity.INFO), None)
+    return run.outcome(serious or f"The recording shows {rec.entries_analysed} requests; nothing the diagnosis needs "
+                                  "is missing.")

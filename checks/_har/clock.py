@@ -11,7 +11,7 @@ Answers from a cache (``_fromCache``, Safari's cache fetch types, 304s, an
 ``Age`` header) carry an old ``Date`` and are left out. The estimate is the
 median over all answers; its spread (half the interquartile range) and the
 typical half-duration widen the uncertainty. :class:`RecordedClock` is the
-typed fact; :func:`checks._clock.verdict.judge` turns it into the TOTP band
+typed fact (:mod:`diagnose.facts`); :func:`checks.clock.judge` turns it into the TOTP band
 exactly as for the live ``clock`` check. One site whose own clock disagrees
 with the others by more than a minute is named (``clock.server_clock_off``)
 and left out of the estimate.
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from checks._har.navigation import host_of
-from checks._redirects.rules import registrable_domain
+from checks.redirects import registrable_domain
+from diagnose.facts import RecordedClock
 from diagnose.har.model import Recording
 
 MAX_SAMPLE_SECONDS = 30.0
@@ -39,26 +40,6 @@ class Sample:
     offset: float
     half_width: float
     entry: int
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedClock:
-    """How far the recording browser's clock was from the servers' (positive: ahead)."""
-
-    offset_s: float
-    uncertainty_s: float
-    spread_s: float
-    samples: int
-    sites: int
-    at: float
-    """When (epoch seconds, by the browser's clock) the recording was made."""
-    odd_sites: tuple[tuple[str, float], ...] = ()
-    """Sites whose own clock disagreed with the rest: (site, its offset)."""
-
-    def as_json(self) -> dict[str, object]:
-        return {"offset_s": round(self.offset_s, 3), "uncertainty_s": round(self.uncertainty_s, 3),
-                "spread_s": round(self.spread_s, 3), "samples": self.samples, "sites": self.sites,
-                "odd_sites": [{"site": s, "offset_s": round(o, 1)} for s, o in self.odd_sites]}
 
 
 def samples(recording: Recording) -> list[Sample]:

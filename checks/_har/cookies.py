@@ -30,8 +30,7 @@ from typing import Any
 
 from checks._har.context import RecordingContext
 from checks._har.navigation import host_of, parts_of
-from checks._redirects.cookies import CookieJar, SetCookieOutcome
-from checks._redirects.rules import CookieUrl, Exclusion, Note, registrable_domain
+from checks.redirects import CookieJar, CookieUrl, Exclusion, Note, SetCookieOutcome, registrable_domain
 from diagnose.har.model import HarEntry
 from diagnose.model import Finding, Severity
 

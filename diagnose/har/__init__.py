@@ -1,20 +1,23 @@
 """Browser recordings (HAR files) as an input: read, typed and sanitized in one streaming pass.
 
 This package is the input layer of ``login-doctor har``: it knows the HAR
-format and the browsers' extensions, never what a finding is. The analysis
-lives with the checks (:mod:`checks._har`); the command that joins them is
-:mod:`diagnose.commands.har`.
+format and the browsers' extensions, never what a finding is, and it writes
+no file itself. The analysis lives with the checks (:mod:`checks.har`); the
+module that joins them into a report, and writes the sanitized copy
+atomically, is :mod:`diagnose.recording` (shared by the ``har`` command and
+the TUI).
 
 Public API::
 
     from diagnose.har import read_recording, HarFormatError
 
-    result = read_recording("signin.har", sanitize_to=Path("safe.har"))
+    with open("safe.har", "w", encoding="utf-8") as out:      # diagnose.recording writes it atomically
+        result = read_recording("signin.har", sanitize_into=out)
     result.recording          # diagnose.har.model.Recording: typed, raw (memory only)
     result.sanitizer.ledger   # what was (or would be) replaced: kind, entry, name
     result.sanitizer.scrub    # scrub report text with this run's markers
 
-Every entry is sanitized even without ``sanitize_to`` (the report then says
+Every entry is sanitized even without ``sanitize_into`` (the report then says
 what a copy would hide, and its scrubber knows every secret of the file).
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from diagnose.har.conform import missing_log_members
 from diagnose.har.limits import MAX_ENTRIES
@@ -60,31 +64,25 @@ __all__ = [
 class ReadResult:
     recording: Recording
     sanitizer: Sanitizer
-    sanitized_to: Path | None
     bytes_read: int
 
 
 def read_recording(
     path: str | Path,
     *,
-    sanitize_to: Path | None = None,
+    sanitize_into: IO[str] | None = None,
     sanitizer: Sanitizer | None = None,
     max_entries: int = MAX_ENTRIES,
 ) -> ReadResult:
-    """Read the HAR at ``path`` in one pass; with ``sanitize_to``, write the sanitized copy there
-    (atomically: on any error the old file, if any, stays). Raises :class:`HarFormatError`."""
+    """Read the HAR at ``path`` in one pass; with ``sanitize_into``, stream the sanitized copy into
+    that text file as it goes (the caller makes the file atomic). Analyses at most ``max_entries``
+    entries (the rest are counted and sanitized). Raises :class:`HarFormatError`."""
     sanitizer = sanitizer or Sanitizer()
     builder = RecordingBuilder(Path(path).name, max_entries=max_entries)
     with open_har(path) as fh:
         stream = HarStream(fh)
-        if sanitize_to is None:
-            _consume(stream, builder, sanitizer, None)
-        else:
-            from diagnose.writer import atomic_text_file
-
-            with atomic_text_file(sanitize_to) as out:
-                _consume(stream, builder, sanitizer, HarWriter(out))
-        return ReadResult(builder.build(), sanitizer, sanitize_to, stream.bytes_read)
+        _consume(stream, builder, sanitizer, HarWriter(sanitize_into) if sanitize_into is not None else None)
+        return ReadResult(builder.build(), sanitizer, stream.bytes_read)
 
 
 def _consume(stream: HarStream, builder: RecordingBuilder, sanitizer: Sanitizer, writer: HarWriter | None) -> None:

@@ -108,6 +108,8 @@ class Recording:
     """No entry has a ``Cookie`` or ``Set-Cookie`` header nor a cookie list: a sanitized
     export (Chrome's "Export HAR (sanitized)") or a browser that left them out."""
     auth_stripped: bool = False
+    entries_limit: int = 0
+    """How many entries the reader was allowed to analyse (``max_entries``)."""
 
     @property
     def entries_analysed(self) -> int:

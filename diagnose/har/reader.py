@@ -400,6 +400,7 @@ class RecordingBuilder:
             entries_skipped=tuple(self.skipped),
             cookies_stripped=bool(self.entries) and not self.has_cookie_data,
             auth_stripped=not self.has_auth_header,
+            entries_limit=self.max_entries,
         )
 
     def _family(self) -> Browser:

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from diagnose.har import ReadResult, read_recording
+
 BASE = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 
 
@@ -250,3 +252,12 @@ def firefox_har(steps: Sequence[Step]) -> dict[str, Any]:
 def write(path: Path, har: dict[str, Any], *, indent: int | None = 2) -> Path:
     path.write_text(json.dumps(har, indent=indent), "utf-8")
     return path
+
+
+def sanitize_file(source: Path, copy: Path, *, max_entries: int | None = None) -> ReadResult:
+    """Read ``source`` and stream its sanitized copy into ``copy`` (plain file: the atomic write is
+    :mod:`diagnose.recording`'s job, tested through the command)."""
+    with copy.open("w", encoding="utf-8", newline="\n") as out:
+        if max_entries is None:
+            return read_recording(source, sanitize_into=out)
+        return read_recording(source, sanitize_into=out, max_entries=max_entries)

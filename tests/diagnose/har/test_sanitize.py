@@ -13,9 +13,9 @@ from typing import Any
 
 from diagnose.cli import run
 from diagnose.environment import Environment
-from diagnose.har import Sanitizer, read_recording
+from diagnose.har import Sanitizer
 from tests.diagnose.har.harschema import har_errors
-from tests.diagnose.har.shapes import Step, chrome_har, firefox_har, write
+from tests.diagnose.har.shapes import Step, chrome_har, firefox_har, sanitize_file, write
 
 
 def canary(tag: str) -> str:
@@ -137,10 +137,10 @@ def test_canaries_reach_no_output(tmp_path: Path) -> None:
 def test_sanitized_copy_is_valid_har_and_resanitizing_changes_nothing(tmp_path: Path) -> None:
     path, _ = canary_har(tmp_path)
     once, twice = tmp_path / "once.har", tmp_path / "twice.har"
-    read_recording(path, sanitize_to=once)
+    sanitize_file(path, once)
     data = json.loads(once.read_text("utf-8"))
     assert har_errors(data) == []
-    again = read_recording(once, sanitize_to=twice)
+    again = sanitize_file(once, twice)
     assert twice.read_bytes() == once.read_bytes()
     assert again.sanitizer.ledger.total == 0
     assert again.sanitizer.ledger.markers_kept > 0
@@ -153,7 +153,7 @@ def test_names_stay_and_markers_correlate(tmp_path: Path) -> None:
     steps = [Step("https://app.atera.com/users/login", set_cookies=[f"sid={value}; Path=/; Secure"]),
              Step("https://app.atera.com/home", cookie=f"sid={value}; theme=dark1234", at=1)]
     path = write(tmp_path / "c.har", chrome_har(steps))
-    read_recording(path, sanitize_to=tmp_path / "s.har")
+    sanitize_file(path, tmp_path / "s.har")
     entries = json.loads((tmp_path / "s.har").read_text("utf-8"))["log"]["entries"]
     set_cookie = next(h["value"] for h in entries[0]["response"]["headers"] if h["name"] == "set-cookie")
     cookie = next(h["value"] for h in entries[1]["request"]["headers"] if h["name"] == "cookie")
@@ -173,7 +173,7 @@ def test_binary_and_oversized_bodies_are_left_out_with_a_comment(tmp_path: Path)
     steps = [Step("https://app.atera.com/qr.png", dest="image", resource_type="image", mime="image/png",
                   body="otpauth://totp/x?secret=JBSWY3DPEHPK3PXP", base64=True)]
     path = write(tmp_path / "q.har", chrome_har(steps))
-    read_recording(path, sanitize_to=tmp_path / "s.har")
+    sanitize_file(path, tmp_path / "s.har")
     content = json.loads((tmp_path / "s.har").read_text("utf-8"))["log"]["entries"][0]["response"]["content"]
     assert "text" not in content and "encoding" not in content
     assert "left this body out" in content["comment"]
@@ -184,7 +184,7 @@ def test_firefox_export_sanitizes_and_validates(tmp_path: Path) -> None:
     steps = [Step("https://app.atera.com/users/login", set_cookies=[f"sid={value}; Path=/"], cookie=f"a={value}"),
              Step("https://cdn.test/x.js", dest="script", status=0, at=0.5)]
     path = write(tmp_path / "ff.har", firefox_har(steps))
-    read_recording(path, sanitize_to=tmp_path / "s.har")
+    sanitize_file(path, tmp_path / "s.har")
     text = (tmp_path / "s.har").read_text("utf-8")
     assert value not in text
     assert har_errors(json.loads(text)) == []
@@ -195,5 +195,5 @@ def test_chrome_habits_are_mended_for_har_12(tmp_path: Path) -> None:
     har = chrome_har(steps)
     assert har_errors(har) != []  # Chrome's empty serverIPAddress breaks the schema
     path = write(tmp_path / "b.har", har)
-    read_recording(path, sanitize_to=tmp_path / "s.har")
+    sanitize_file(path, tmp_path / "s.har")
     assert har_errors(json.loads((tmp_path / "s.har").read_text("utf-8"))) == []
