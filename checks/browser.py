@@ -1,0 +1,167 @@
+"""The ``browser`` check: what the person's own browsers hold and block for the sign-in site.
+
+The ``redirects`` check walks the sign-in flow with an empty cookie jar, so it
+cannot see the most common causes of a sign-in loop or of "400 Request Header
+Or Cookie Too Large": the cookies a browser has piled up for the site over
+months, a per-site "block cookies" or "block JavaScript" setting, a content
+blocker, a browser proxy, or Firefox trusting other roots than the system.
+This check reads, on this device and read-only, the profiles of Chrome, Edge,
+Brave, Chromium and Firefox for the current user (and ``--browser-profile``
+directories) and reports what will get in the way (:mod:`checks._browser`).
+
+Privacy: cookie values are never read (the SQL selects lengths, not values);
+the report lists every file opened; ``--skip browser`` turns the check off; a
+process without a user profile (a service account) skips it with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from checks._browser.extensions import known_extensions
+from checks._browser.host import Host
+from checks._browser.inspect import Inspection, inspect, make_site
+from checks._browser.judge import Facts, Verdict, judge, judge_problem
+from checks._browser.model import Site
+from checks._browser.report import details
+from checks.redirects import SERVER_LIMITS
+from diagnose.check import Check, CheckContext, Outcome, load_catalogue
+from diagnose.model import CheckResult, Finding, Severity, Status
+
+INSPECTION_BUDGET = 8.0
+"""Seconds the inspection may take at most (every read is also size-capped)."""
+
+
+class BrowserCheck(Check):
+    id = "browser"
+    title = "Your browsers' stored cookies, settings and extensions do not get in the way of signing in"
+    failure_title = "Your browser's stored cookies, settings or extensions get in the way of signing in"
+    description = (
+        "Reads, read-only and on this device, the profiles of the browsers installed for the current user "
+        "(Chrome, Edge, Brave, Chromium, Firefox, and --browser-profile directories) and reports what gets in "
+        "the way of the sign-in site: a Cookie header larger than servers accept, more cookies than a browser "
+        "keeps, duplicate or expired cookies, per-site blocks of cookies, JavaScript or pop-ups, cookies or "
+        "JavaScript turned off, a browser proxy that differs from the system's, Firefox not trusting the "
+        "system's certificates, extensions known to break sign-in pages, and browsers older than the vendor "
+        "supports. Cookie values are never read, and every file read is listed in the report."
+    )
+    optional = ("certificate",)
+    timeout = 15.0
+    findings = load_catalogue("browser")
+
+    host_override: ClassVar[Host | None] = None
+    """Tests set a fake home tree and operating system here (a subclass per case)."""
+
+    def host(self, ctx: CheckContext) -> Host:
+        if self.host_override is not None:
+            return self.host_override
+        return Host.current(getattr(ctx.settings, "browser_home", None))
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        section = ctx.profile.section("browser")
+        site = make_site(
+            ctx.target.url,
+            ctx.profile.signin_urls,
+            [str(d) for d in ctx.profile.section("redirects").get("identity_providers", []) if isinstance(d, str)],
+        )
+        host = self.host(ctx)
+        facts = _facts(section, ctx, host, site)
+        extra = tuple(getattr(ctx.settings, "browser_profiles", ()) or ())
+        now = ctx.clock.time()
+        inspection = await asyncio.to_thread(
+            inspect, host, site, extra=extra, known=facts.known, now=now,
+            budget_seconds=min(INSPECTION_BUDGET, self.timeout - 2.0),
+        )
+        return _Outcome(self, ctx, inspection, site, facts, now).build()
+
+
+def _facts(section: Mapping[str, Any], ctx: CheckContext, host: Host, site: Site) -> Facts:
+    minimum = section.get("minimum_versions", {})
+    return Facts(
+        minimum_versions={str(k): int(v) for k, v in minimum.items() if isinstance(v, int)}
+        if isinstance(minimum, dict) else {},
+        minimum_versions_note=str(section.get("minimum_versions_note", "")),
+        needed_cookies=tuple(str(n) for n in section.get("needed_cookies", []) if isinstance(n, str)),
+        needs_popups=section.get("needs_popups") is True,
+        needs_third_party_cookies=section.get("needs_third_party_cookies") is True,
+        known=known_extensions(section.get("known_extensions", [])),
+        server_limits=SERVER_LIMITS,
+        system_proxy=_system_proxy(ctx, site),
+        interception=_interception(ctx.result("certificate")),
+        show=host.show,
+    )
+
+
+def _system_proxy(ctx: CheckContext, site: Site) -> str | None:
+    proxy_for = getattr(ctx.net, "proxy_for", None)
+    if proxy_for is None:
+        return None
+    try:
+        proxy = proxy_for(site.url)
+    except (OSError, ValueError):
+        return None
+    return str(proxy) if proxy else None
+
+
+def _interception(result: CheckResult | None) -> Mapping[str, Any] | None:
+    """The certificate check's interception finding, when its root is installed in the operating system."""
+    if result is None:
+        return None
+    for finding in result.findings:
+        if finding.code != "certificate.intercepted":
+            continue
+        anchor = finding.evidence.get("anchor")
+        if isinstance(anchor, dict) and anchor.get("store") == "operating_system":
+            return finding.evidence
+    return None
+
+
+class _Outcome:
+    def __init__(self, check: BrowserCheck, ctx: CheckContext, inspection: Inspection, site: Site, facts: Facts,
+                 now: float) -> None:
+        self.check = check
+        self.ctx = ctx
+        self.inspection = inspection
+        self.site = site
+        self.facts = facts
+        self.now = now
+
+    def build(self) -> Outcome:
+        inspection = self.inspection
+        info = details(inspection, self.site, self.facts, self.now)
+        if inspection.skipped is not None:
+            return self.check.outcome(f"Skipped: {inspection.skipped}", details=info, status=Status.SKIP)
+        verdicts = [judge_problem(who, p, self.facts.show(p.path)) for who, p in inspection.problems]
+        for state in inspection.profiles:
+            verdicts.extend(judge(state, self.site, self.facts, self.now))
+        findings = [self.finding(v) for v in verdicts]
+        return self.check.outcome(self.summary(findings), findings, info)
+
+    def finding(self, verdict: Verdict) -> Finding:
+        facts = self.ctx.profile.facts_for_messages()
+        evidence = {k: self._redacted(k, v) for k, v in verdict.evidence.items()}
+        return self.check.finding(verdict.code, evidence=evidence, facts=facts, severity=verdict.severity)
+
+    def _redacted(self, key: str, value: Any) -> Any:
+        if isinstance(value, str) and key in ("url", "system_proxy", "server", "pac_url"):
+            return self.ctx.redact.url(value)
+        if isinstance(value, str) and key == "browser_proxy":
+            return self.ctx.redact.text(value)
+        return value
+
+    def summary(self, findings: Sequence[Finding]) -> str:
+        profiles = self.inspection.profiles
+        names = ", ".join(f"{s.profile.browser} '{s.profile.name}'" for s in profiles[:4])
+        if len(profiles) > 4:
+            names += f" and {len(profiles) - 4} more"
+        read = (
+            f"Read the local settings of {len(profiles)} browser profile{'s' if len(profiles) != 1 else ''}"
+            f"{f' ({names})' if names else ''}, read-only and without cookie values"
+        )
+        serious = sorted((f for f in findings if f.severity is not Severity.INFO), key=lambda f: f.severity.rank)
+        if serious:
+            return f"{read}: {serious[0].message}"
+        return f"{read}: nothing in them gets in the way of signing in to {self.site.host}."
+
