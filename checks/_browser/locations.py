@@ -151,20 +151,7 @@ def _chromium_user_data(found: Discovery, reader: FileReader, root: Path, key: s
     version = _last_version(found, reader, root, who)
     if version:
         found.versions[root] = version
-    names: dict[str, str] = {}
-    last_used = ""
-    try:
-        state = reader.read_json(root / "Local State", limit=16 * MIB, who=who, purpose="the list of profiles")
-    except ReadError as exc:
-        if exc.kind != "missing":
-            found.problems.append((who, exc))
-    else:
-        profile = state.get("profile")
-        if isinstance(profile, dict):
-            cache = profile.get("info_cache")
-            if isinstance(cache, dict):
-                names = {str(k): str(v.get("name") or k) if isinstance(v, dict) else str(k) for k, v in cache.items()}
-            last_used = str(profile.get("last_used") or "")
+    names, last_used = _local_state(found, reader, root, who)
     folders = list(names) or [d.name for d in _profile_folders(root)]
     for folder in folders[:MAX_PROFILES_PER_BROWSER]:
         if "/" in folder or "\\" in folder or folder in ("", ".", ".."):
@@ -173,6 +160,24 @@ def _chromium_user_data(found: Discovery, reader: FileReader, root: Path, key: s
         if directory.is_dir():
             found.add(BrowserProfile(browser, key, Family.CHROMIUM, names.get(folder, folder), directory, root,
                                      source, default=folder == (last_used or "Default")))
+
+
+def _local_state(found: Discovery, reader: FileReader, root: Path, who: tuple[str, str]) -> tuple[dict[str, str], str]:
+    """(folder → profile name, last used folder) from ``Local State``'s ``profile.info_cache``."""
+    try:
+        state = reader.read_json(root / "Local State", limit=16 * MIB, who=who, purpose="the list of profiles")
+    except ReadError as exc:
+        if exc.kind != "missing":
+            found.problems.append((who, exc))
+        return {}, ""
+    profile = state.get("profile")
+    if not isinstance(profile, dict):
+        return {}, ""
+    cache = profile.get("info_cache")
+    names: dict[str, str] = {}
+    if isinstance(cache, dict):
+        names = {str(k): str(v.get("name") or k) if isinstance(v, dict) else str(k) for k, v in cache.items()}
+    return names, str(profile.get("last_used") or "")
 
 
 def _profile_folders(root: Path) -> Iterator[Path]:
@@ -209,13 +214,7 @@ def _firefox_root(found: Discovery, reader: FileReader, root: Path, source: str)
             found.problems.append((who, exc))
         return
     ini = _ini(text)
-    defaults = {v for s in ini.sections() if s.startswith("Install") for v in [ini.get(s, "Default", fallback="")] if v}
-    try:
-        installs = _ini(reader.read_text(root / "installs.ini", limit=MIB, who=who, purpose="each installation's default profile"))
-        defaults |= {v for s in installs.sections() for v in [installs.get(s, "Default", fallback="")] if v}
-    except ReadError as exc:
-        if exc.kind != "missing":
-            found.problems.append((who, exc))
+    defaults = _install_defaults(found, reader, root, ini, who)
     sections = [s for s in ini.sections() if s.startswith("Profile")][:MAX_PROFILES_PER_BROWSER]
     for section in sections:
         raw = ini.get(section, "Path", fallback="").strip()
@@ -228,6 +227,20 @@ def _firefox_root(found: Discovery, reader: FileReader, root: Path, source: str)
         default = raw in defaults if defaults else ini.get(section, "Default", fallback="0").strip() == "1"
         name = ini.get(section, "Name", fallback=directory.name).strip() or directory.name
         found.add(BrowserProfile("Firefox", "firefox", Family.FIREFOX, name, directory, root, source, default=default))
+
+
+def _install_defaults(found: Discovery, reader: FileReader, root: Path, ini: configparser.RawConfigParser,
+                      who: tuple[str, str]) -> set[str]:
+    """The profile each Firefox installation opens (``[Install…]`` sections and ``installs.ini``)."""
+    defaults = {v for s in ini.sections() if s.startswith("Install") for v in [ini.get(s, "Default", fallback="")] if v}
+    try:
+        installs = _ini(reader.read_text(root / "installs.ini", limit=MIB, who=who,
+                                         purpose="each installation's default profile"))
+    except ReadError as exc:
+        if exc.kind != "missing":
+            found.problems.append((who, exc))
+        return defaults
+    return defaults | {v for s in installs.sections() for v in [installs.get(s, "Default", fallback="")] if v}
 
 
 def _ini(text: str) -> configparser.RawConfigParser:
@@ -251,7 +264,7 @@ def _given(found: Discovery, reader: FileReader, directory: Path) -> None:
         _chromium_user_data(found, reader, directory, browser[0], browser[1], "--browser-profile")
     elif (directory / "profiles.ini").is_file():
         _firefox_root(found, reader, directory, "--browser-profile")
-    elif any((directory / f).exists() for f in ("prefs.js", "cookies.sqlite", "extensions.json")):
+    elif any((directory / f).exists() for f in ("prefs.js", "compatibility.ini", "cookies.sqlite", "times.json")):
         found.add(BrowserProfile("Firefox", "firefox", Family.FIREFOX, directory.name, directory, None,
                                  "--browser-profile"))
     elif any((directory / f).exists() for f in ("Preferences", "Cookies", "Network")):

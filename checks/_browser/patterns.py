@@ -56,11 +56,13 @@ class Pattern:
         scheme = (m.group("scheme") or "*").lower()
         if scheme == "file":
             return None
-        host = m.group("host").lower()
-        subdomains = host.startswith("[*.]")
-        host = host.removeprefix("[*.]").strip("[]").rstrip(".")
-        if host == "*":
+        raw = m.group("host").lower()
+        subdomains = raw.startswith("[*.]")
+        host = raw.removeprefix("[*.]").strip("[]").rstrip(".")
+        if raw == "*":
             host, subdomains = "", True
+        elif not host or " " in host:
+            return None
         port_text = m.group("port")
         port = int(port_text) if port_text and port_text != "*" else None
         return cls(text, None if scheme == "*" else scheme, host, subdomains, port)

@@ -9,8 +9,9 @@ reads only the one form the brief allows, one statement at a time::
     user_pref("security.enterprise_roots.enabled", false);
 
 Values are strings (double or single quotes, with the usual backslash
-escapes), ``true``/``false`` and integers. Anything else (comments,
-``pref(...)``, ``sticky_pref(...)``, expressions) is skipped, never run.
+escapes), ``true``/``false`` and integers. Comments (``//``, ``/* */`` and
+``#``, as Firefox's parser allows) are removed first; anything else
+(``pref(...)``, ``sticky_pref(...)``, expressions) is skipped, never run.
 Later statements win, as in Firefox, and ``user.js`` is applied after
 ``prefs.js`` (Firefox copies it over ``prefs.js`` at start-up).
 """
@@ -30,13 +31,25 @@ _STATEMENT = re.compile(
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 
+_STRINGS_AND_COMMENTS = re.compile(rf"""{_STRING}|/\*.*?(?:\*/|\Z)|//[^\n]*|\#[^\n]*""", re.S | re.X)
+
 MAX_PREFS = 100_000
+
+
+def _without_comments(text: str) -> str:
+    """``text`` with comments blanked (line breaks kept); strings, which may hold ``//``, kept."""
+
+    def blank(m: re.Match[str]) -> str:
+        token = m.group(0)
+        return token if token[0] in "\"'" else "\n" * token.count("\n")
+
+    return _STRINGS_AND_COMMENTS.sub(blank, text)
 
 
 def parse_prefs(text: str) -> dict[str, PrefValue]:
     """``{name: value}`` of every ``user_pref`` statement in ``text``."""
     prefs: dict[str, PrefValue] = {}
-    for match in _STATEMENT.finditer(text):
+    for match in _STATEMENT.finditer(_without_comments(text)):
         if len(prefs) >= MAX_PREFS:
             break
         prefs[_unquote(match.group("name"))] = _value(match.group("value"))

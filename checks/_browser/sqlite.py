@@ -181,8 +181,23 @@ def table_columns(connection: sqlite3.Connection, table: str) -> set[str]:
     return {str(row[1]) for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
+@contextlib.contextmanager
+def _errors(path: Path) -> Iterator[None]:
+    """SQLite errors as :class:`ReadError`: ``timeout`` when the budget interrupted a query."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        kind = "timeout" if "interrupt" in str(exc).lower() else "corrupt"
+        raise ReadError(kind, path, str(exc)) from None
+
+
 def chromium_cookies(connection: sqlite3.Connection, how: str, path: Path, site: str) -> CookieRows:
     """The Chromium cookies of ``site`` and its subdomains: metadata and lengths, never values."""
+    with _errors(path):
+        return _chromium_cookies(connection, how, path, site)
+
+
+def _chromium_cookies(connection: sqlite3.Connection, how: str, path: Path, site: str) -> CookieRows:
     columns = table_columns(connection, "cookies")
     if not {"host_key", "name", "path"} <= columns:
         raise ReadError("corrupt", path, "no Chromium cookie table in this database")
@@ -196,6 +211,11 @@ def chromium_cookies(connection: sqlite3.Connection, how: str, path: Path, site:
 
 def firefox_cookies(connection: sqlite3.Connection, how: str, path: Path, site: str) -> CookieRows:
     """The Firefox cookies of ``site`` and its subdomains: metadata and lengths, never values."""
+    with _errors(path):
+        return _firefox_cookies(connection, how, path, site)
+
+
+def _firefox_cookies(connection: sqlite3.Connection, how: str, path: Path, site: str) -> CookieRows:
     columns = table_columns(connection, "moz_cookies")
     if not {"host", "name", "path"} <= columns:
         raise ReadError("corrupt", path, "no Firefox cookie table in this database")
@@ -209,19 +229,13 @@ def _site_rows(connection: sqlite3.Connection, table: str, host_column: str,
     chosen = [(name, expr) for name, expr in wanted if _column_of(expr) in present]
     select = ", ".join(expr for _, expr in chosen)
     like = "%." + site.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    try:
-        total = _int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-        cursor = connection.execute(
-            f"SELECT {select} FROM {table} WHERE {host_column} = ? OR {host_column} = ? "
-            f"OR {host_column} LIKE ? ESCAPE '\\' LIMIT ?",
-            (site, "." + site, like, MAX_SITE_ROWS + 1),
-        )
-        fetched = cursor.fetchall()
-    except sqlite3.OperationalError as exc:
-        kind = "timeout" if "interrupt" in str(exc).lower() else "corrupt"
-        raise ReadError(kind, path, str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        raise ReadError("corrupt", path, str(exc)) from None
+    total = _int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    cursor = connection.execute(
+        f"SELECT {select} FROM {table} WHERE {host_column} = ? OR {host_column} = ? "
+        f"OR {host_column} LIKE ? ESCAPE '\\' LIMIT ?",
+        (site, "." + site, like, MAX_SITE_ROWS + 1),
+    )
+    fetched = cursor.fetchall()
     names = [name for name, _ in chosen]
     rows = tuple(dict(zip(names, row, strict=True)) for row in fetched[:MAX_SITE_ROWS])
     return CookieRows(rows, total, version, len(fetched) > MAX_SITE_ROWS, how)
@@ -229,17 +243,14 @@ def _site_rows(connection: sqlite3.Connection, table: str, host_column: str,
 
 def firefox_permissions(connection: sqlite3.Connection, path: Path) -> list[tuple[str, str, int, int, int]]:
     """``(origin, type, permission, expireType, expireTime)`` of the cookie and pop-up permissions."""
-    if "moz_perms" not in _tables(connection):
-        return []
-    try:
+    with _errors(path):
+        if "moz_perms" not in _tables(connection):
+            return []
         rows = connection.execute(
             "SELECT origin, type, permission, expireType, expireTime FROM moz_perms "
             "WHERE type IN ('cookie', 'popup') LIMIT ?",
             (MAX_PERMISSION_ROWS,),
         ).fetchall()
-    except sqlite3.DatabaseError as exc:
-        kind = "timeout" if "interrupt" in str(exc).lower() else "corrupt"
-        raise ReadError(kind, path, str(exc)) from None
     return [(str(o), str(t), _int(p) or 0, _int(et) or 0, _int(ex) or 0) for o, t, p, et, ex in rows]
 
 

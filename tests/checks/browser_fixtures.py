@@ -93,8 +93,8 @@ class FakeCookie:
     origin_attributes: str = ""
 
 
-def _chromium_blob(cookie: FakeCookie, os_name: OsName) -> bytes:
-    plain = hashlib.sha256(cookie.host.encode()).digest() + cookie.value.encode()
+def _chromium_blob(cookie: FakeCookie, os_name: OsName, hashed: bool) -> bytes:
+    plain = (hashlib.sha256(cookie.host.encode()).digest() if hashed else b"") + cookie.value.encode()
     if os_name == "windows":  # v10 + 12-byte nonce + ciphertext + 16-byte tag (AES-256-GCM)
         return b"v10" + b"N" * 12 + plain + b"T" * 16
     padding = 16 - len(plain) % 16  # AES-128-CBC with PKCS#7
@@ -122,7 +122,7 @@ def write_chromium_cookies(path: Path, cookies: Iterable[FakeCookie], *, os_name
         row: dict[str, Any] = {
             "creation_utc": created + i, "host_key": c.host, "top_frame_site_key": c.partition, "name": c.name,
             "value": "" if encrypted else c.value,
-            "encrypted_value": _chromium_blob(c, os_name) if encrypted else b"",
+            "encrypted_value": _chromium_blob(c, os_name, version == "24") if encrypted else b"",
             "path": c.path, "expires_utc": expires, "is_secure": int(c.secure), "is_httponly": int(c.http_only),
             "last_access_utc": created + i, "has_expires": int(c.expires is not None),
             "is_persistent": int(c.expires is not None), "priority": 1, "samesite": c.same_site,

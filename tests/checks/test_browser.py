@@ -105,7 +105,7 @@ def test_the_lab_never_reads_the_persons_browsers() -> None:
 
 def test_a_cookie_header_larger_than_nginx_and_apache_accept(linux: FakeHome) -> None:
     [chrome] = linux.chromium("chrome")
-    chrome.cookies(big(40, 230) + [FakeCookie("unrelated", "y" * 3000, ".example.org")])
+    chrome.cookies([*big(40, 230), FakeCookie("unrelated", "y" * 3000, ".example.org")])
     result = run_browser_check(linux)
     found = finding(result, "browser.cookie_header_too_large")
     assert found.severity is Severity.MEDIUM  # over nginx's 8 KB and Apache's 8190, not IIS's 16 KB
@@ -443,7 +443,7 @@ def test_a_canary_cookie_value_appears_in_no_report_format(tmp_path: Path) -> No
     """The real CLI, as a subprocess, over a fake home: no report format holds a cookie value."""
     home = FakeHome(tmp_path / "home", "linux")
     [chrome] = home.chromium()
-    chrome.cookies([FakeCookie("session", CANARY, "app.atera.com")] + big(40, 300))
+    chrome.cookies([FakeCookie("session", CANARY, "app.atera.com"), *big(40, 300)])
     [chrome_plain] = home.chromium("chromium")
     chrome_plain.cookies([FakeCookie("session", CANARY, "app.atera.com")], encrypted=False)
     [firefox] = home.firefox()
