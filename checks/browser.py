@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from checks._browser.extensions import known_extensions
 from checks._browser.host import Host
 from checks._browser.inspect import Inspection, inspect, make_site
-from checks._browser.judge import Facts, Verdict, judge, judge_problem
+from checks._browser.judge import Facts, Verdict, judge, judge_problem, sending
 from checks._browser.model import Site
 from checks._browser.report import details
 from checks.redirects import SERVER_LIMITS
@@ -130,12 +130,13 @@ class _Outcome:
 
     def build(self) -> Outcome:
         inspection = self.inspection
-        info = details(inspection, self.site, self.facts, self.now)
+        sendings = [sending(state, self.site, self.now) for state in inspection.profiles]
+        info = details(inspection, self.site, self.facts, sendings)
         if inspection.skipped is not None:
             return self.check.outcome(f"Skipped: {inspection.skipped}", details=info, status=Status.SKIP)
         verdicts = [judge_problem(who, p, self.facts.show(p.path)) for who, p in inspection.problems]
-        for state in inspection.profiles:
-            verdicts.extend(judge(state, self.site, self.facts, self.now))
+        for state, sent in zip(inspection.profiles, sendings, strict=True):
+            verdicts.extend(judge(state, self.site, self.facts, self.now, sent))
         findings = [self.finding(v) for v in verdicts]
         return self.check.outcome(self.summary(findings), findings, info)
 

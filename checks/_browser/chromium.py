@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks._browser.cookies import chromium_cookie
+from checks._browser.cookies import chromium_cookies as stored_cookies
 from checks._browser.extensions import KnownExtension, chromium_extensions
 from checks._browser.files import MIB, FileReader, ReadError
 from checks._browser.model import BrowserProfile, CookieJarState, ProfileState, ProxySetting, Site, SiteException
@@ -141,13 +141,10 @@ def _jar(profile: BrowserProfile, site: Site, reader: FileReader, state: Profile
     except ReadError as exc:
         state.problems.append(exc)
         return None
-    cookies = tuple(chromium_cookie(r, os_name=os_name, schema_version=rows.schema_version) for r in rows.rows)
+    cookies = tuple(stored_cookies(rows.rows, os_name=os_name, schema_version=rows.schema_version))
     return CookieJarState(
         database=reader.host.show(path), read_via=rows.read_via, schema_version=rows.schema_version,
         total=rows.total, site_cookies=cookies, truncated=rows.truncated,
-        sizes="estimated" if any(_int(r.get("encrypted_bytes")) > 0 for r in rows.rows) else "exact",
+        sizes="estimated" if any(r[-1] > 0 for r in rows.rows) else "exact",
     )
 
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -25,8 +25,10 @@ first-party partitioned) cookie jar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from checks._browser.model import Site, StoredCookie
@@ -41,31 +43,24 @@ _CHROMIUM_SAMESITE = {-1: "unspecified", 0: "none", 1: "lax", 2: "strict", 3: "u
 _FIREFOX_SAMESITE = {0: "none", 1: "lax", 2: "strict", 256: "unspecified"}
 
 
-def chromium_cookie(row: Mapping[str, object], *, os_name: str, schema_version: int | None) -> StoredCookie:
-    """A Chromium ``cookies`` row (metadata and lengths) as a :class:`StoredCookie`."""
-    name = str(row.get("name") or "")
-    name_bytes = len(name.encode("utf-8", "surrogatepass"))
-    low, high = chromium_value_size(_int(row.get("value_bytes")), _int(row.get("encrypted_bytes")),
-                                    os_name=os_name, schema_version=schema_version)
-    partition = str(row.get("top_frame_site_key") or "")
-    if partition and _int(row.get("has_cross_site_ancestor")):
-        partition += " (inside a cross-site frame)"
-    expires: float | None = None
-    if _int(row.get("has_expires"), default=1):
-        micros = _int(row.get("expires_utc"))
-        expires = micros / 1_000_000 - WINDOWS_EPOCH_OFFSET if micros else None
-    return StoredCookie(
-        name=name,
-        host=str(row.get("host_key") or "").lower(),
-        path=str(row.get("path") or "/"),
-        secure=bool(_int(row.get("is_secure"))),
-        http_only=bool(_int(row.get("is_httponly"))),
-        same_site=_CHROMIUM_SAMESITE.get(_int(row.get("samesite"), default=-1), "unspecified"),
-        expires=expires,
-        size=name_bytes + low,
-        size_max=name_bytes + high,
-        partition=partition,
-    )
+def chromium_cookies(rows: Iterable[tuple[Any, ...]], *, os_name: str, schema_version: int | None) -> list[StoredCookie]:
+    """Rows of :data:`.sqlite.CHROMIUM_COLUMNS` (metadata and lengths) as :class:`StoredCookie` values."""
+    out: list[StoredCookie] = []
+    sizes: dict[tuple[int, int], tuple[int, int]] = {}
+    for (host, name, name_bytes, path, secure, http_only, same_site, expires_utc, has_expires, partition,
+         cross_site_ancestor, value_bytes, encrypted_bytes) in rows:
+        key = (value_bytes, encrypted_bytes)
+        if key not in sizes:
+            sizes[key] = chromium_value_size(value_bytes, encrypted_bytes, os_name=os_name,
+                                             schema_version=schema_version)
+        low, high = sizes[key]
+        if partition and cross_site_ancestor:
+            partition += " (inside a cross-site frame)"
+        expires = expires_utc / 1_000_000 - WINDOWS_EPOCH_OFFSET if has_expires and expires_utc else None
+        out.append(StoredCookie(name, host.lower(), path, bool(secure), bool(http_only),
+                                _CHROMIUM_SAMESITE.get(same_site, "unspecified"), expires,
+                                name_bytes + low, name_bytes + high, partition))
+    return out
 
 
 def chromium_value_size(plain: int, encrypted: int, *, os_name: str, schema_version: int | None) -> tuple[int, int]:
@@ -80,27 +75,21 @@ def chromium_value_size(plain: int, encrypted: int, *, os_name: str, schema_vers
     return max(0, ciphertext - 16 - prefix), max(0, ciphertext - 1 - prefix)
 
 
-def firefox_cookie(row: Mapping[str, object], *, schema_version: int | None) -> StoredCookie:
-    """A Firefox ``moz_cookies`` row as a :class:`StoredCookie` (sizes are exact)."""
-    name = str(row.get("name") or "")
-    size = len(name.encode("utf-8", "surrogatepass")) + _int(row.get("value_bytes"))
-    expiry = _int(row.get("expiry"))
+def firefox_cookies(rows: Iterable[tuple[Any, ...]], *, schema_version: int | None) -> list[StoredCookie]:
+    """Rows of :data:`.sqlite.FIREFOX_COLUMNS` as :class:`StoredCookie` values (sizes are exact)."""
     # Schema 16 turned expiry into milliseconds (CookiePersistentStorage.cpp: "expiry = expiry * 1000").
-    expires = expiry / 1000 if (schema_version or 0) >= 16 else float(expiry)
-    partition, container = firefox_origin_attributes(str(row.get("originAttributes") or ""))
-    return StoredCookie(
-        name=name,
-        host=str(row.get("host") or "").lower(),
-        path=str(row.get("path") or "/"),
-        secure=bool(_int(row.get("isSecure"))),
-        http_only=bool(_int(row.get("isHttpOnly"))),
-        same_site=_FIREFOX_SAMESITE.get(_int(row.get("sameSite"), default=256), "unspecified"),
-        expires=expires,
-        size=size,
-        size_max=size,
-        partition=partition,
-        container=container,
-    )
+    scale = 1000 if (schema_version or 0) >= 16 else 1
+    out: list[StoredCookie] = []
+    attributes: dict[str, tuple[str, str]] = {}
+    for host, name, name_bytes, path, secure, http_only, same_site, expiry, origin_attributes, value_bytes in rows:
+        if origin_attributes not in attributes:
+            attributes[origin_attributes] = firefox_origin_attributes(origin_attributes)
+        partition, container = attributes[origin_attributes]
+        size = name_bytes + value_bytes
+        out.append(StoredCookie(name, host.lower(), path, bool(secure), bool(http_only),
+                                _FIREFOX_SAMESITE.get(same_site, "unspecified"), expiry / scale,
+                                size, size, partition, container))
+    return out
 
 
 def firefox_origin_attributes(suffix: str) -> tuple[str, str]:
@@ -142,17 +131,23 @@ class Request:
         return self.scheme == "https" or is_loopback_host(self.host)
 
 
+_domain_match = lru_cache(maxsize=4096)(domain_match)
+_path_match = lru_cache(maxsize=4096)(path_match)
+"""The shared rules, cached: a jar has few distinct (host, domain) and (path, cookie path) pairs."""
+
+
 def sent_with(cookies: Iterable[StoredCookie], request: Request, site: Site, now: float) -> list[StoredCookie]:
     """The cookies a top-level navigation to ``request`` carries (6265bis §5.8.3), longest path first."""
-    sent = [
-        c for c in cookies
-        if (c.expires is None or c.expires > now)
-        and not c.container
-        and c.partition in ("", site.top_level_site)
-        and (request.host == c.domain if c.host_only else domain_match(request.host, c.domain))
-        and path_match(request.path, c.path)
-        and (request.secure or not c.secure)
-    ]
+    host, path, secure, top = request.host, request.path, request.secure, site.top_level_site
+    sent: list[StoredCookie] = []
+    for c in cookies:
+        if c.container or c.partition not in ("", top) or (c.secure and not secure):
+            continue
+        if c.expires is not None and c.expires <= now:
+            continue
+        domain = c.host.lstrip(".")
+        if (host == domain if c.host_only else _domain_match(host, domain)) and _path_match(path, c.path):
+            sent.append(c)
     sent.sort(key=lambda c: -len(c.path))
     return sent
 
@@ -177,13 +172,3 @@ def duplicates(cookies: Sequence[StoredCookie]) -> dict[str, list[StoredCookie]]
 
 def expired(cookies: Iterable[StoredCookie], now: float) -> list[StoredCookie]:
     return [c for c in cookies if c.expires is not None and c.expires <= now]
-
-
-def _int(value: object, *, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    return default

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from checks._browser.cookies import firefox_cookie
+from checks._browser.cookies import firefox_cookies as stored_cookies
 from checks._browser.extensions import firefox_extensions
 from checks._browser.files import KIB, MIB, FileReader, ReadError
 from checks._browser.model import BrowserProfile, CookieJarState, ProfileState, ProxySetting, Site, SiteException
@@ -202,6 +202,6 @@ def _jar(profile: BrowserProfile, site: Site, reader: FileReader, state: Profile
         return None
     return CookieJarState(
         database=reader.host.show(path), read_via=rows.read_via, schema_version=rows.schema_version,
-        total=rows.total, site_cookies=tuple(firefox_cookie(r, schema_version=rows.schema_version) for r in rows.rows),
+        total=rows.total, site_cookies=tuple(stored_cookies(rows.rows, schema_version=rows.schema_version)),
         truncated=rows.truncated,
     )

@@ -49,12 +49,39 @@ class Facts:
     """A path as the report shows it (the home directory as ``~``)."""
 
 
-def judge(state: ProfileState, site: Site, facts: Facts, now: float) -> list[Verdict]:
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """The cookies a profile sends to each sign-in address, worked out once."""
+
+    by_url: Mapping[str, list[StoredCookie]]
+    url: str
+    """The address that gets the largest Cookie header."""
+    sent: list[StoredCookie]
+
+
+def sending(state: ProfileState, site: Site, now: float) -> Sending:
+    cookies = state.jar.site_cookies if state.jar is not None else ()
+    by_url = {url: sent_with(cookies, Request.of(url), site, now) for url in site.urls}
+    url = max(site.urls, key=lambda u: header_bytes(by_url[u])[0])
+    return Sending(by_url, url, by_url[url])
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    state: ProfileState
+    site: Site
+    facts: Facts
+    now: float
+    sending: Sending
+
+
+def judge(state: ProfileState, site: Site, facts: Facts, now: float, sent: Sending | None = None) -> list[Verdict]:
     """Every finding about one profile."""
+    case = _Case(state, site, facts, now, sent or sending(state, site, now))
     who = {"browser": state.profile.browser, "profile": state.profile.name}
     verdicts: list[Verdict] = []
     for judgement in (_cookies, _settings, _proxy, _roots, _extensions, _version, _problems):
-        for verdict in judgement(state, site, facts, now):
+        for verdict in judgement(case):
             verdicts.append(Verdict(verdict.code, {**who, **verdict.evidence}, verdict.severity))
     return verdicts
 
@@ -67,40 +94,29 @@ def judge_problem(who: tuple[str, str], problem: ReadError, show: str) -> Verdic
 # ----------------------------------------------------------------------- cookies
 
 
-def sent_to_signin(state: ProfileState, site: Site, now: float) -> tuple[str, list[StoredCookie]]:
-    """(sign-in address, cookies sent to it) for the address that gets the largest Cookie header."""
-    cookies = state.jar.site_cookies if state.jar is not None else ()
-    best: tuple[str, list[StoredCookie]] = (site.url, [])
-    for url in site.urls:
-        sent = sent_with(cookies, Request.of(url), site, now)
-        if header_bytes(sent)[0] > header_bytes(best[1])[0] or not best[1]:
-            best = (url, sent)
-    return best
-
-
-def _cookies(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
+def _cookies(case: _Case) -> Iterator[Verdict]:
+    state, site = case.state, case.site
     jar = state.jar
     if jar is None:
         return
-    url, sent = sent_to_signin(state, site, now)
-    yield from _header(url, sent, jar.sizes, facts)
+    yield from _header(case.sending.url, case.sending.sent, jar.sizes, case.facts)
     yield from _counts(state, site)
     dupes: dict[str, list[StoredCookie]] = {}
-    for u in site.urls:
-        dupes.update(duplicates(sent_with(jar.site_cookies, Request.of(u), site, now)))
+    for sent in case.sending.by_url.values():
+        dupes.update(duplicates(sent))
     if dupes:
         yield Verdict("browser.duplicate_cookies", {
             "host": site.host,
             "cookies": ", ".join(_shown(n) for n in list(dupes)[:8]),
             "copies": {_shown(n): [{"domain": c.host, "path": c.path} for c in group[:6]] for n, group in dupes.items()},
         })
-    stale = expired(jar.site_cookies, now)
+    stale = expired(jar.site_cookies, case.now)
     if stale:
         yield Verdict("browser.expired_cookies", {
             "site": site.registrable, "count": len(stale),
             "cookies": ", ".join(_shown(c.name) for c in stale[:8]) + (" …" if len(stale) > 8 else ""),
         })
-    yield from _needed(state, site, facts, sent)
+    yield from _needed(state, site, case.facts, case.sending.sent)
 
 
 def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) -> Iterator[Verdict]:
@@ -128,16 +144,20 @@ def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) ->
     }, None if every else Severity.MEDIUM)
 
 
-_CHUNK = re.compile(r"^(.*?)(?:C?[0-9]+)$")
-
-
 def _families(cookies: Sequence[StoredCookie]) -> list[dict[str, Any]]:
-    """Numbered chunk cookies (``.AspNetCore.CookiesC1``, ``ESTSAUTH1``…) that add up."""
+    """Numbered chunk cookies (``.AspNetCore.CookiesC1``, ``ESTSAUTH1``…) that add up.
+
+    The family is the name without its trailing digits and a ``C`` before them
+    (the ``redirects`` check groups chunks the same way).
+    """
     groups: dict[str, list[StoredCookie]] = {}
     for c in cookies:
-        m = _CHUNK.match(c.name)
-        if m and m.group(1):
-            groups.setdefault(m.group(1), []).append(c)
+        base = c.name.rstrip("0123456789")
+        if base == c.name:
+            continue
+        base = base[:-1] if base.endswith("C") else base
+        if base:
+            groups.setdefault(base, []).append(c)
     return [{"family": f"{_shown(base)}*", "count": len(members), "bytes": sum(c.size for c in members)}
             for base, members in sorted(groups.items(), key=lambda kv: -sum(c.size for c in kv[1]))
             if len(members) > 1][:5]
@@ -177,7 +197,8 @@ def _needed(state: ProfileState, site: Site, facts: Facts, sent: Sequence[Stored
 # ----------------------------------------------------------------------- settings
 
 
-def _settings(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
+def _settings(case: _Case) -> Iterator[Verdict]:
+    state, site, facts = case.state, case.site, case.facts
     if state.cookies_blocked_everywhere:
         yield Verdict("browser.all_cookies_blocked", {"setting": state.cookies_blocked_everywhere, "host": site.host})
     if state.javascript_blocked_everywhere:
@@ -204,11 +225,10 @@ def _settings(state: ProfileState, site: Site, facts: Facts, now: float) -> Iter
         }, None if facts.needs_third_party_cookies else Severity.INFO)
 
 
-def _proxy(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
-    proxy = state.proxy
+def _proxy(case: _Case) -> Iterator[Verdict]:
+    proxy, site, system = case.state.proxy, case.site, case.facts.system_proxy
     if proxy is None:
         return
-    system = facts.system_proxy
     if proxy.mode in ("pac", "auto-detect"):
         severity: Severity | None = Severity.LOW
         differs = True
@@ -248,11 +268,12 @@ def _bypassed(host: str, bypass: str) -> bool:
     return any(host == e or host.endswith("." + e) for e in entries if e)
 
 
-def _roots(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
+def _roots(case: _Case) -> Iterator[Verdict]:
+    state, facts = case.state, case.facts
     if state.profile.family is not Family.FIREFOX or facts.interception is None or state.enterprise_roots is not False:
         return
     yield Verdict("browser.firefox_ignores_os_roots", {
-        "host": site.host,
+        "host": case.site.host,
         "product": facts.interception.get("product", "a program or device that intercepts HTTPS"),
         "issuer": facts.interception.get("issuer"),
         "setting": state.enterprise_roots_setting,
@@ -262,8 +283,8 @@ def _roots(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterato
 # ----------------------------------------------------------------------- extensions and versions
 
 
-def _extensions(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
-    matched = [(e, k) for e in state.extensions if (k := recognise(e, facts.known)) is not None]
+def _extensions(case: _Case) -> Iterator[Verdict]:
+    matched = [(e, k) for e in case.state.extensions if (k := recognise(e, case.facts.known)) is not None]
     if not matched:
         return
     enabled = [(e, k) for e, k in matched if e.enabled]
@@ -281,7 +302,8 @@ def _extensions(state: ProfileState, site: Site, facts: Facts, now: float) -> It
     }, severity)
 
 
-def _version(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
+def _version(case: _Case) -> Iterator[Verdict]:
+    state, facts = case.state, case.facts
     minimum = facts.minimum_versions.get(state.profile.key)
     major = _major(state.version)
     if minimum is None or major is None:
@@ -302,9 +324,9 @@ def _major(version: str | None) -> int | None:
 # ----------------------------------------------------------------------- problems
 
 
-def _problems(state: ProfileState, site: Site, facts: Facts, now: float) -> Iterator[Verdict]:
-    for problem in state.problems:
-        yield _problem_verdict({}, problem, facts.show(problem.path))
+def _problems(case: _Case) -> Iterator[Verdict]:
+    for problem in case.state.problems:
+        yield _problem_verdict({}, problem, case.facts.show(problem.path))
 
 
 _WHAT = {

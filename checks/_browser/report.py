@@ -6,7 +6,7 @@ from typing import Any
 
 from checks._browser.cookies import header_bytes
 from checks._browser.inspect import Inspection
-from checks._browser.judge import Facts, sent_to_signin
+from checks._browser.judge import Facts, Sending
 from checks._browser.model import ProfileState, Site
 
 PRIVACY = (
@@ -17,13 +17,13 @@ PRIVACY = (
 MAX_COOKIES_LISTED = 60
 
 
-def details(inspection: Inspection, site: Site, facts: Facts, now: float) -> dict[str, Any]:
+def details(inspection: Inspection, site: Site, facts: Facts, sendings: list[Sending]) -> dict[str, Any]:
     return {
         "privacy": PRIVACY,
         "site": site.registrable,
         "signin_urls": list(site.urls),
         "identity_providers": list(site.identity_providers),
-        "profiles": [_profile(state, site, facts, now) for state in inspection.profiles],
+        "profiles": [_profile(state, facts, sent) for state, sent in zip(inspection.profiles, sendings, strict=True)],
         "files_read": [r.as_details() for r in inspection.files],
         "searched": inspection.searched,
         "minimum_versions": dict(facts.minimum_versions),
@@ -33,7 +33,7 @@ def details(inspection: Inspection, site: Site, facts: Facts, now: float) -> dic
     }
 
 
-def _profile(state: ProfileState, site: Site, facts: Facts, now: float) -> dict[str, Any]:
+def _profile(state: ProfileState, facts: Facts, sending: Sending) -> dict[str, Any]:
     profile = state.profile
     out: dict[str, Any] = {
         "browser": profile.browser,
@@ -45,7 +45,7 @@ def _profile(state: ProfileState, site: Site, facts: Facts, now: float) -> dict[
     }
     jar = state.jar
     if jar is not None:
-        url, sent = sent_to_signin(state, site, now)
+        url, sent = sending.url, sending.sent
         low, high = header_bytes(sent)
         out["cookies"] = {
             "database": jar.database,

@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from checks._browser.files import MIB, FileReader, ReadError
 
@@ -38,41 +39,60 @@ MAX_SITE_ROWS = 20_000
 """Cookies of one site read at most (Chromium keeps 180 per site; the cap only guards hostile files)."""
 MAX_PERMISSION_ROWS = 50_000
 
-CHROMIUM_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("host_key", "host_key"),
-    ("name", "name"),
-    ("path", "path"),
-    ("is_secure", "is_secure"),
-    ("is_httponly", "is_httponly"),
-    ("samesite", "samesite"),
-    ("expires_utc", "expires_utc"),
-    ("has_expires", "has_expires"),
-    ("top_frame_site_key", "top_frame_site_key"),
-    ("has_cross_site_ancestor", "has_cross_site_ancestor"),
-    ("value_bytes", "length(CAST(value AS BLOB))"),
-    ("encrypted_bytes", "length(encrypted_value)"),
-)
-"""(result name, SQL expression) of the Chromium cookie query: metadata and lengths only."""
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One selected column: the table column it reads, the SQL that reads it, and its value when absent.
 
-FIREFOX_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("host", "host"),
-    ("name", "name"),
-    ("path", "path"),
-    ("isSecure", "isSecure"),
-    ("isHttpOnly", "isHttpOnly"),
-    ("sameSite", "sameSite"),
-    ("expiry", "expiry"),
-    ("originAttributes", "originAttributes"),
-    ("value_bytes", "length(CAST(value AS BLOB))"),
+    Every expression yields one type (``CAST``), so a hostile database cannot
+    hand the check a value of an unexpected type; value columns are read only
+    through ``length(...)``.
+    """
+
+    column: str
+    expression: str
+    missing: str
+
+    def sql(self, present: set[str]) -> str:
+        return f"ifnull({self.expression}, {self.missing})" if self.column in present else self.missing
+
+
+CHROMIUM_COLUMNS: tuple[Column, ...] = (
+    Column("host_key", "CAST(host_key AS TEXT)", "''"),
+    Column("name", "CAST(name AS TEXT)", "''"),
+    Column("name", "length(CAST(name AS BLOB))", "0"),
+    Column("path", "CAST(path AS TEXT)", "'/'"),
+    Column("is_secure", "CAST(is_secure AS INTEGER)", "0"),
+    Column("is_httponly", "CAST(is_httponly AS INTEGER)", "0"),
+    Column("samesite", "CAST(samesite AS INTEGER)", "-1"),
+    Column("expires_utc", "CAST(expires_utc AS INTEGER)", "0"),
+    Column("has_expires", "CAST(has_expires AS INTEGER)", "1"),
+    Column("top_frame_site_key", "CAST(top_frame_site_key AS TEXT)", "''"),
+    Column("has_cross_site_ancestor", "CAST(has_cross_site_ancestor AS INTEGER)", "0"),
+    Column("value", "length(CAST(value AS BLOB))", "0"),
+    Column("encrypted_value", "length(encrypted_value)", "0"),
 )
-"""(result name, SQL expression) of the Firefox cookie query: metadata and lengths only."""
+"""The Chromium cookie query, in this order: metadata and lengths only."""
+
+FIREFOX_COLUMNS: tuple[Column, ...] = (
+    Column("host", "CAST(host AS TEXT)", "''"),
+    Column("name", "CAST(name AS TEXT)", "''"),
+    Column("name", "length(CAST(name AS BLOB))", "0"),
+    Column("path", "CAST(path AS TEXT)", "'/'"),
+    Column("isSecure", "CAST(isSecure AS INTEGER)", "0"),
+    Column("isHttpOnly", "CAST(isHttpOnly AS INTEGER)", "0"),
+    Column("sameSite", "CAST(sameSite AS INTEGER)", "256"),
+    Column("expiry", "CAST(expiry AS INTEGER)", "0"),
+    Column("originAttributes", "CAST(originAttributes AS TEXT)", "''"),
+    Column("value", "length(CAST(value AS BLOB))", "0"),
+)
+"""The Firefox cookie query, in this order: metadata and lengths only."""
 
 
 @dataclass(frozen=True, slots=True)
 class CookieRows:
-    """Rows of one cookie query, by result name; absent columns are None."""
+    """Rows of one cookie query: tuples in the order of its ``*_COLUMNS``."""
 
-    rows: tuple[dict[str, object], ...]
+    rows: list[tuple[Any, ...]]
     total: int | None
     schema_version: int | None
     truncated: bool
@@ -223,22 +243,17 @@ def _firefox_cookies(connection: sqlite3.Connection, how: str, path: Path, site:
     return _site_rows(connection, "moz_cookies", "host", FIREFOX_COLUMNS, columns, site, version, how, path)
 
 
-def _site_rows(connection: sqlite3.Connection, table: str, host_column: str,
-               wanted: Sequence[tuple[str, str]], present: set[str], site: str, version: int | None,
-               how: str, path: Path) -> CookieRows:
-    chosen = [(name, expr) for name, expr in wanted if _column_of(expr) in present]
-    select = ", ".join(expr for _, expr in chosen)
+def _site_rows(connection: sqlite3.Connection, table: str, host_column: str, wanted: Sequence[Column],
+               present: set[str], site: str, version: int | None, how: str, path: Path) -> CookieRows:
+    select = ", ".join(c.sql(present) for c in wanted)
     like = "%." + site.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     total = _int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    cursor = connection.execute(
+    fetched = connection.execute(
         f"SELECT {select} FROM {table} WHERE {host_column} = ? OR {host_column} = ? "
         f"OR {host_column} LIKE ? ESCAPE '\\' LIMIT ?",
         (site, "." + site, like, MAX_SITE_ROWS + 1),
-    )
-    fetched = cursor.fetchall()
-    names = [name for name, _ in chosen]
-    rows = tuple(dict(zip(names, row, strict=True)) for row in fetched[:MAX_SITE_ROWS])
-    return CookieRows(rows, total, version, len(fetched) > MAX_SITE_ROWS, how)
+    ).fetchall()
+    return CookieRows(fetched[:MAX_SITE_ROWS], total, version, len(fetched) > MAX_SITE_ROWS, how)
 
 
 def firefox_permissions(connection: sqlite3.Connection, path: Path) -> list[tuple[str, str, int, int, int]]:
@@ -256,12 +271,6 @@ def firefox_permissions(connection: sqlite3.Connection, path: Path) -> list[tupl
 
 def _tables(connection: sqlite3.Connection) -> set[str]:
     return {str(r[0]) for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
-def _column_of(expression: str) -> str:
-    """The column an expression reads: ``length(CAST(value AS BLOB))`` → ``value``."""
-    inner = expression.removeprefix("length(").removesuffix(")").removeprefix("CAST(").removesuffix(" AS BLOB)")
-    return inner
 
 
 def _int(value: object) -> int | None:
