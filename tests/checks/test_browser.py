@@ -476,3 +476,17 @@ def test_settings_carry_the_browser_profile_folders(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such folder"):
         settings_from(build_parser().parse_args(["--browser-profile", str(tmp_path / "missing")]))
     assert Settings().browser_profiles == ()
+
+
+def test_the_checklist_names_browser_codes_that_exist() -> None:
+    """The checklist items the browser check will decide (phase 2) name only catalogued codes,
+    each on one item, and every code a finding about the person's browser can carry is placed."""
+    import tomllib
+
+    from diagnose.check import builtin_catalogue
+
+    items = tomllib.loads((ROOT / "reports" / "checklist.toml").read_text("utf-8"))["item"]
+    placed = [code for item in items for code in item.get("codes", [])]
+    catalogue = {c for c in builtin_catalogue() if c.startswith("browser.")}
+    assert set(placed) <= catalogue and len(placed) == len(set(placed))
+    assert catalogue - set(placed) == {"browser.profile_locked", "browser.profile_unreadable"}
