@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.checks.browser_fixtures import FakeCookie, FakeHome  # noqa: E402
-from tests.checks.browser_run import run_browser_check  # noqa: E402
+from tests.checks.browser_fixtures import FakeCookie, FakeHome
+from tests.checks.browser_run import run_browser_check
 
 GOAL_MS = 300.0
 RUNS = 15

@@ -47,7 +47,10 @@ def read_chromium(profile: BrowserProfile, site: Site, reader: FileReader, *, os
         _site_settings(prefs, site, state)
         if not state.version:
             state.version = str(_dig(prefs, "extensions", "last_chrome_version") or "") or None
-    settings = {**_settings(prefs), **_settings(secure)}
+    settings = _settings(prefs)
+    for ext_id, entry in _settings(secure).items():  # protected copies (Windows, macOS) win, key by key
+        base = settings.get(ext_id)
+        settings[ext_id] = {**base, **entry} if isinstance(base, dict) and isinstance(entry, dict) else entry
     state.extensions = chromium_extensions(settings, profile.directory, reader, profile.who, known)
     names = {e.id: e.name for e in state.extensions}
     state.proxy = _proxy(prefs, settings, names)
