@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -215,7 +215,3 @@ def firefox_extensions(data: Mapping[str, Any]) -> list[InstalledExtension]:
                                       enabled=enabled, location=location, state=state))
     return out
 
-
-def with_known_name(extension: InstalledExtension, known: KnownExtension) -> InstalledExtension:
-    """The extension named as the known list names it when its own name is only an id."""
-    return replace(extension, name=known.name) if extension.name == extension.id else extension

@@ -34,10 +34,6 @@ class Site:
     """Domains of the identity providers the sign-in may pass through (profile data)."""
 
     @property
-    def secure(self) -> bool:
-        return self.scheme == "https"
-
-    @property
     def top_level_site(self) -> str:
         """Chromium's partition key for a top-level page of this site (``https://example.com``)."""
         return f"{self.scheme}://{self.registrable}"
@@ -66,9 +62,6 @@ class BrowserProfile:
     def who(self) -> tuple[str, str]:
         return (self.browser, self.name)
 
-    def label(self) -> str:
-        return f"{self.browser} (profile {self.name!r})"
-
 
 @dataclass(frozen=True, slots=True)
 class StoredCookie:
@@ -95,10 +88,6 @@ class StoredCookie:
     """Empty for an ordinary cookie; otherwise the top-level site it is keyed to (``https://example.com``)."""
     container: str = ""
     """Firefox container (``userContextId``) it lives in; empty for the default one."""
-
-    @property
-    def domain(self) -> str:
-        return self.host.lstrip(".").lower()
 
     @property
     def host_only(self) -> bool:
