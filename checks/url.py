@@ -13,13 +13,17 @@ its verdict in plain words.
 ``lookalike``, ``unrelated`` or ``invalid`` (fail). ``details.opens_host``
 names the host the browser opens, in ASCII and Unicode.
 
-It needs no network and no other check, so it runs first and instantly; the
-``login-doctor url`` command uses the same :meth:`UrlCheck.assess` to judge
-addresses in batch. The rules live in :mod:`checks._url`.
+It needs no network and no other check, so it runs first and instantly.
+:class:`AddressJudge` is its public batch API: the ``login-doctor url``
+command (and anything else that vets links) judges addresses with it and gets
+one typed :class:`AddressJudgement` each, the same verdict, findings and
+details a run reports. The rules live in :mod:`checks._url`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from checks._url.judge import (
@@ -28,6 +32,7 @@ from checks._url.judge import (
     OFFICIAL,
     OFFICIAL_BUT_WARN,
     UNRELATED,
+    VERDICTS,
     Judgement,
     Reason,
     judge,
@@ -37,6 +42,9 @@ from diagnose.check import Check, CheckContext, Outcome, fill, load_catalogue
 from diagnose.model import Finding, Severity, Status
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
+
+__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck"]
+"""The public API: the check, and judging addresses in batch without a run."""
 
 VERDICT_STATUS = {
     OFFICIAL: Status.PASS,
@@ -157,6 +165,60 @@ class UrlCheck(Check):
             _render(spec.remediation, values),
             evidence,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AddressJudgement:
+    """The ``url`` check's verdict on one address: what a run would report for it."""
+
+    input: str
+    """The address exactly as given (not redacted: redact it before showing it, see :attr:`redacted`)."""
+    verdict: str
+    """One of :data:`VERDICTS`: ``official``, ``official-but-warn``, ``lookalike``, ``unrelated``, ``invalid``."""
+    status: Status
+    """The check's status for the verdict (:data:`VERDICT_STATUS`)."""
+    summary: str
+    findings: tuple[Finding, ...]
+    """Most severe first, in the catalogue's words, evidence already redacted."""
+    details: Mapping[str, Any]
+    """The check's ``details`` (``verdict``, ``opens_host``, ``canonical``, ``codes``, …)."""
+    redacted: tuple[str, ...]
+    """What judging removed as secret (field names such as ``url:userinfo``, never values)."""
+
+    @property
+    def official(self) -> bool:
+        """True only for ``official``: ``official-but-warn`` is not the address to use as it is."""
+        return self.verdict == OFFICIAL
+
+
+class AddressJudge:
+    """Judges addresses for one profile, offline: the ``url`` check's batch API.
+
+    Build one per profile and call :meth:`judge` per address; what "official"
+    means for the profile (its domains, sign-in addresses, look-alike and
+    typosquat tables) is computed once, so a batch judges thousands of
+    addresses a second. Each address gets its own redactor, so what one
+    address held never shows up in another's result.
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._check = UrlCheck()
+        self._policy = policy_for(profile)
+
+    def judge(self, text: str) -> AddressJudgement:
+        """The verdict on ``text`` (any string: what does not parse is ``invalid``, never an error)."""
+        redactor = Redactor()
+        outcome = self._check.assess(text, self.profile, redactor, self._policy)
+        details = outcome.details
+        return AddressJudgement(
+            text, details["verdict"], outcome.resolved_status(), outcome.summary, outcome.findings, details,
+            redactor.fields,
+        )
+
+    def judge_all(self, texts: Iterable[str]) -> Iterator[AddressJudgement]:
+        """:meth:`judge` for each of ``texts``, in order, as they come (``texts`` may be a stream)."""
+        return map(self.judge, texts)
 
 
 class _Lenient(dict[str, Any]):

@@ -11,6 +11,12 @@ they pass or warn) and ``optional`` ones (only ordering: read if present), a
 findings; anything the check did not expect may simply raise: the runner turns
 it into ``error`` for that check alone, never a failure of the run.
 
+The :class:`CheckContext` gives the check everything it may use: the network
+(:class:`~diagnose.net.Net`, the only way out), the clock, the run's
+:class:`~diagnose.deadline.Deadline` to budget its steps from, and the results
+(and typed :mod:`~diagnose.facts`) of the checks it declared. A check records
+what it finds through one :class:`CheckRun`.
+
 A minimal plugin::
 
     from diagnose.check import Check, CheckContext, FindingSpec, Outcome
@@ -24,23 +30,37 @@ A minimal plugin::
         findings = {"hello.missing": FindingSpec(Severity.HIGH, "No greeting.", "Ask the site.")}
 
         async def run(self, ctx: CheckContext) -> Outcome:
-            return self.outcome("Greeting found.")
+            run = self.start(ctx)
+            page = await ...  # through ctx.net, within run.budget(limit).seconds
+            if "hello" not in page:
+                run.add("hello.missing")
+            return run.outcome("Greeting found." if not run.findings else "No greeting.")
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import string
 import tomllib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from diagnose.deadline import Budget, Deadline
+from diagnose.facts import OutOfTime
 from diagnose.model import CheckResult, Finding, Severity, Status, Target, worst_status
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
+
+if TYPE_CHECKING:
+    from diagnose.net import Net
+
+F = TypeVar("F")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +91,15 @@ def severity_status(severity: Severity) -> Status:
 class Outcome:
     """What :meth:`Check.run` returns; the runner adds timing and metadata.
 
-    ``status`` None means "derive it from the findings' severities".
+    ``status`` None means "derive it from the findings' severities";
+    ``facts`` are typed values for the checks that read this one (:mod:`diagnose.facts`).
     """
 
     summary: str
     findings: tuple[Finding, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
     status: Status | None = None
+    facts: tuple[object, ...] = ()
 
     def resolved_status(self) -> Status:
         """The explicit status, else the worst one the findings imply (pass when none)."""
@@ -114,8 +136,8 @@ class SystemClock:
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
-    """What a check may use: the target, the profile, the settings, the network
-    factory, the clock, and the results of the checks it declared.
+    """What a check may use: the target, the profile, the settings, the network,
+    the clock, the deadline, and the results of the checks it declared.
 
     Only declared dependencies (``requires`` and ``optional``) appear in
     ``results``, so a check cannot come to rely on an undeclared ordering.
@@ -124,15 +146,23 @@ class CheckContext:
     target: Target
     profile: Profile
     settings: Settings
-    net: Any  # diagnose.net.Net; typed loosely to keep this module import-light
+    net: Net
+    """The only way to the network (``diagnose.net`` is imported only for type checking here)."""
     clock: Clock
     results: Mapping[str, CheckResult] = field(default_factory=dict)
     redact: Redactor = field(default_factory=Redactor)
     """Apply to every URL, header and message before it becomes evidence."""
+    deadline: Deadline = field(default_factory=Deadline.never)
+    """When this check must have concluded: the run's deadline, or the check's own timeout if sooner."""
 
     def result(self, check_id: str) -> CheckResult | None:
         """The result of a declared dependency, or None if it did not run."""
         return self.results.get(check_id)
+
+    def fact(self, check_id: str, kind: type[F]) -> F | None:
+        """The fact of type ``kind`` a declared dependency handed on, or None."""
+        result = self.results.get(check_id)
+        return result.fact(kind) if result is not None else None
 
 
 class Check(ABC):
@@ -153,6 +183,10 @@ class Check(ABC):
         """Run the check. Expected failures are findings; bugs may raise."""
 
     # -- helpers for subclasses -------------------------------------------------
+
+    def start(self, ctx: CheckContext, **placeholders: Any) -> CheckRun:
+        """A :class:`CheckRun` for this run; ``placeholders`` fill ``{names}`` in messages."""
+        return CheckRun(self, ctx, **placeholders)
 
     def finding(
         self,
@@ -188,14 +222,154 @@ class Check(ABC):
         findings: list[Finding] | tuple[Finding, ...] = (),
         details: Mapping[str, Any] | None = None,
         status: Status | None = None,
+        facts: tuple[object, ...] = (),
     ) -> Outcome:
         """Shorthand for an :class:`Outcome` whose status follows from the findings."""
-        return Outcome(summary, tuple(findings), dict(details or {}), status)
+        return Outcome(summary, tuple(findings), dict(details or {}), status, facts)
 
     @classmethod
     def result_title(cls, status: Status) -> str:
         """Lighthouse's rule: the title reads as a fact, true or false."""
         return cls.failure_title if status in (Status.FAIL, Status.WARN) else cls.title
+
+
+Seen = str | Callable[[], str]
+"""What a check had seen when a step ran out of time: words, or a function that says them then."""
+
+
+class RanOutOfTime(Exception):
+    """A step could not finish before the deadline; :meth:`CheckRun.conclude` makes it the outcome."""
+
+    def __init__(self, step: str, title: str, seen: str) -> None:
+        super().__init__(f"ran out of time during {title}")
+        self.step, self.title, self.seen = step, title, seen
+
+
+class CheckRun:
+    """What one run of one check has found so far: the scaffold every built-in check records through.
+
+    * :meth:`add` a finding by catalogue code (evidence as keywords or a mapping);
+    * ``details`` for the report; :meth:`hand_on` a typed fact for other checks;
+    * time: :meth:`budget` gives a step its timeout from the deadline,
+      :meth:`step` bounds a step by the deadline, :meth:`out_of_time` says a
+      step's timeout was the deadline's doing, and :meth:`conclude` turns
+      running out of time into an outcome that names the step;
+    * :meth:`outcome` ends the run.
+
+    ``placeholders`` fill ``{names}`` in catalogue messages, after the profile's
+    facts (``{vendor}``, ``{support_url}``) and before each finding's evidence.
+    """
+
+    def __init__(self, check: Check, ctx: CheckContext, **placeholders: Any) -> None:
+        self.check = check
+        self.ctx = ctx
+        self.deadline = ctx.deadline.earlier(check.timeout)
+        """The run's deadline, or this check's own timeout if sooner."""
+        self.placeholders: dict[str, Any] = {**ctx.profile.facts_for_messages(), **placeholders}
+        self.common_evidence: dict[str, Any] = {}
+        """Evidence every finding of this run carries first (the certificate check names the host)."""
+        self.findings: list[Finding] = []
+        self.details: dict[str, Any] = {}
+        self.facts: list[object] = []
+        self.out_of_time_at: OutOfTime | None = None
+
+    # -- findings -------------------------------------------------------------------
+
+    def add(
+        self,
+        code: str,
+        evidence: Mapping[str, Any] | None = None,
+        /,
+        *,
+        severity: Severity | None = None,
+        message: str | None = None,
+        **more: Any,
+    ) -> Finding:
+        """Record the finding ``code`` with ``evidence`` (and ``more``); returns it."""
+        finding = self.check.finding(
+            code,
+            evidence={**self.common_evidence, **(evidence or {}), **more},
+            facts=self.placeholders,
+            severity=severity,
+            message=message,
+        )
+        self.findings.append(finding)
+        return finding
+
+    def has(self, *codes: str) -> bool:
+        """Whether any of ``codes`` was found."""
+        return any(f.code in codes for f in self.findings)
+
+    def failing(self) -> bool:
+        """Whether a finding fails the check (critical or high)."""
+        return any(f.severity.rank <= Severity.HIGH.rank for f in self.findings)
+
+    def by_severity(self) -> list[Finding]:
+        """The findings, most severe first (stable within a severity)."""
+        return sorted(self.findings, key=lambda f: f.severity.rank)
+
+    # -- facts for other checks -----------------------------------------------------
+
+    def hand_on(self, fact: object) -> None:
+        """Put a typed fact (:mod:`diagnose.facts`) on the result for the checks that read this one."""
+        self.facts = [f for f in self.facts if type(f) is not type(fact)] + [fact]
+
+    # -- time -------------------------------------------------------------------------
+
+    def budget(self, limit: float) -> Budget:
+        """The timeout of a step whose own limit is ``limit``: that limit, or less when the deadline
+        is nearer (``cut``). See :mod:`diagnose.deadline`."""
+        return self.deadline.budget(limit)
+
+    def out_of_time(self, step: str, title: str, seen: Seen) -> RanOutOfTime:
+        """The exception to raise when a step timed out on a ``cut`` budget: the deadline ended it."""
+        return RanOutOfTime(step, title, seen if isinstance(seen, str) else seen())
+
+    @contextlib.asynccontextmanager
+    async def step(self, step: str, title: str, seen: Seen) -> AsyncIterator[None]:
+        """Bound a step by the deadline: raise :class:`RanOutOfTime` if there is no time to start
+        it, or when the deadline passes while it runs. Its own timeouts are the step's business."""
+        left = self.budget(math.inf)
+        if left.exhausted:
+            raise self.out_of_time(step, title, seen)
+        bound = asyncio.timeout(left.seconds)
+        try:
+            async with bound:
+                yield
+        except TimeoutError:
+            if bound.expired():
+                raise self.out_of_time(step, title, seen) from None
+            raise
+
+    async def conclude(self, steps: Awaitable[Outcome]) -> Outcome:
+        """Await the check's steps; a step that ran out of time ends the run with what was seen."""
+        try:
+            return await steps
+        except RanOutOfTime as stop:
+            return self.ran_out_of_time(stop.step, stop.title, stop.seen)
+
+    def ran_out_of_time(self, step: str, title: str, seen: str, *, found: str | None = None) -> Outcome:
+        """End the run at ``step``: the deadline left no time to finish it.
+
+        The findings so far stay; the status is ``error`` (could not decide)
+        unless they already fail the check, when the summary starts with
+        ``found`` (default: the most severe finding's message). The summary,
+        ``details["out_of_time"]`` and an :class:`~diagnose.facts.OutOfTime`
+        fact name the step and what was seen.
+        """
+        self.out_of_time_at = OutOfTime(step, title, seen)
+        self.hand_on(self.out_of_time_at)
+        self.details["out_of_time"] = {"step": step, "title": title, "seen": seen}
+        if self.failing():
+            found = found or self.by_severity()[0].message
+            return self.outcome(f"{found} The check then ran out of time during {title} ({seen}).")
+        return self.outcome(f"The check ran out of time during {title} ({seen}), so it could not decide.", Status.ERROR)
+
+    # -- the end ----------------------------------------------------------------------
+
+    def outcome(self, summary: str, status: Status | None = None) -> Outcome:
+        """The run's :class:`Outcome`: the status follows from the findings unless given."""
+        return Outcome(summary, tuple(self.findings), dict(self.details), status, tuple(self.facts))
 
 
 class _Lenient(dict[str, Any]):
@@ -257,4 +431,5 @@ def check_result_from(check: type[Check], outcome: Outcome, duration_ms: int, so
         findings=outcome.findings,
         source=source,
         version=check.version,
+        facts=outcome.facts,
     )

@@ -18,10 +18,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from diagnose import __version__
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import PROG, CommandParser, finish, output_targets
 from diagnose.settings import (
     DEFAULT_RUN_TIMEOUT,
     Settings,
@@ -29,8 +30,6 @@ from diagnose.settings import (
     parse_endpoint,
     parse_pin,
 )
-
-PROG = "login-doctor"
 
 SUBCOMMANDS: dict[str, str] = {
     "checks": "diagnose.commands.checks:main",
@@ -42,15 +41,8 @@ SUBCOMMANDS: dict[str, str] = {
 """Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` instead of printing usage and exiting."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = CommandParser(
         prog=PROG,
         description="Find out why signing in to a web app fails: address, connection, "
         "certificate, clock, redirects and cookies.",
@@ -179,43 +171,16 @@ def _ca_file(text: str) -> Path:
     return path
 
 
-def output_targets(outputs: Sequence[str]) -> list[tuple[Path, str]]:
-    """Check every ``-o`` path before the run: known extension, writable directory."""
-    from reports.render import EXTENSIONS, format_for_path
-
-    targets = []
-    for text in outputs:
-        path = Path(text)
-        fmt = format_for_path(path)
-        if fmt is None:
-            raise UsageError(
-                f"-o {text}: cannot tell the format from the extension (use one of {', '.join(sorted(EXTENSIONS))})"
-            )
-        check_writable(path)
-        targets.append((path, fmt))
-    return targets
-
-
-def check_writable(path: Path) -> None:
-    """Raise :class:`UsageError` unless a file can be created at ``path``."""
-    import os
-
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UsageError(f"cannot write report to {path}: it is a directory")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write report to {path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"cannot write report to {path}: permission denied")
-
-
 def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     from diagnose.check import SystemClock
+    from diagnose.deadline import Deadline
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
 
     settings = settings_from(ns)
+    clock = env.clock or SystemClock()
+    deadline = Deadline.after(settings.timeout, clock.monotonic)  # --timeout bounds the command, start-up too
     profile = load_profile(ns.profile)
     target = make_target(ns.url, profile)
     outputs = output_targets(ns.output)
@@ -227,6 +192,7 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks)
     plan = registry.plan(split_ids(ns.only), split_ids(ns.skip))
     net = env.net_factory(settings) if env.net_factory else None
+    headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
     diagnosis = Diagnosis(
         target=target,
         profile=profile,
@@ -235,10 +201,10 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
         net=net,
         warnings=registry.warnings,
         note=ns.note,
-        clock=env.clock or SystemClock(),
+        clock=clock,
+        deadline=deadline if headless else None,
     )
 
-    headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
     if not headless:
         tui = _load_tui()
         if tui is not None:
@@ -281,34 +247,6 @@ def _load_tui() -> Callable[..., int] | None:
             return None
         raise
     return run_tui
-
-
-def finish(report: Any, fmt: str | None, outputs: Sequence[tuple[Path, str]], env: Environment) -> int:
-    """Write the report files and stdout; return the exit code the report implies."""
-    from diagnose.model import report_to_json
-    from diagnose.writer import write_atomic
-    from reports.render import render
-
-    data = report_to_json(report)
-    for path, file_fmt in outputs:
-        write_atomic(path, render(data, file_fmt))
-        env.stderr.write(f"{PROG}: report written to {path}\n")
-    if fmt is not None:
-        env.stdout.write(render(data, fmt, color=env.color))
-        env.stdout.flush()
-    return int(exit_status(report))
-
-
-def exit_status(report: Any) -> ExitStatus:
-    from diagnose.model import Status
-
-    if report.interrupted:
-        return ExitStatus.INTERRUPTED
-    if any(c.status is Status.FAIL for c in report.checks):
-        return ExitStatus.FAILED
-    if report.status is Status.ERROR or any(c.status is Status.ERROR for c in report.checks):
-        return ExitStatus.INCONCLUSIVE
-    return ExitStatus.OK
 
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 SCHEMA_VERSION = 1
 
@@ -27,6 +27,8 @@ JSONValue: TypeAlias = (
     str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 )
 JSONObject: TypeAlias = dict[str, JSONValue]
+
+F = TypeVar("F")
 
 
 class Status(StrEnum):
@@ -81,8 +83,14 @@ class Severity(StrEnum):
         """0 for critical … 4 for info: sort by it to put the most severe finding first."""
         return _SEVERITY_RANK[self]
 
+    @staticmethod
+    def rank_of(value: str) -> int:
+        """:attr:`rank` of a severity given as text (a JSON report's); an unknown one ranks last."""
+        return _SEVERITY_RANK.get(value, len(_SEVERITY_RANK))
 
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+_SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(Severity)}
+"""Keyed by the members, which are also their text (``StrEnum``), so text looks up too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +116,12 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """The normalised result of one check in one run."""
+    """The normalised result of one check in one run.
+
+    ``facts`` are typed values the check hands to the checks that read it and
+    to front ends (:mod:`diagnose.facts`); they are not part of the JSON report,
+    whose ``details`` carry the same information for people and scripts.
+    """
 
     id: str
     title: str
@@ -119,6 +132,11 @@ class CheckResult:
     findings: tuple[Finding, ...] = ()
     source: str = "built-in"
     version: str = ""
+    facts: tuple[object, ...] = ()
+
+    def fact(self, kind: type[F]) -> F | None:
+        """The fact of type ``kind`` this check handed on, or None."""
+        return next((f for f in self.facts if isinstance(f, kind)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,64 +263,6 @@ def report_to_json(report: Report) -> JSONObject:
         "warnings": list(report.warnings),
         "redactions": list(report.redactions),
     }
-
-
-def report_from_json(data: Mapping[str, Any]) -> Report:
-    """Rebuild a :class:`Report` from its JSON object (for ``render`` and ``summarize``).
-
-    The caller validates ``data`` against the schema first; this function
-    trusts the shape and raises ``KeyError``/``ValueError`` otherwise.
-    """
-    target = data["target"]
-    return Report(
-        schema_version=int(data["schema_version"]),
-        tool_version=str(data["tool"]["version"]),
-        report_id=str(data.get("report_id", "")),
-        profile=str(data["profile"]),
-        target=Target(str(target["input"]), str(target["url"]), str(target["host"])),
-        started_at=str(data["started_at"]),
-        duration_ms=int(data["duration_ms"]),
-        status=Status(data["status"]),
-        interrupted=bool(data.get("interrupted", False)),
-        note=str(data.get("note", "")),
-        checks=tuple(
-            CheckResult(
-                id=str(c["id"]),
-                title=str(c["title"]),
-                status=Status(c["status"]),
-                summary=str(c["summary"]),
-                duration_ms=int(c["duration_ms"]),
-                source=str(c.get("source", "built-in")),
-                version=str(c.get("version", "")),
-                details=dict(c.get("details", {})),
-                findings=tuple(
-                    Finding(
-                        code=str(f["code"]),
-                        severity=Severity(f["severity"]),
-                        message=str(f["message"]),
-                        remediation=str(f["remediation"]),
-                        evidence=dict(f.get("evidence", {})),
-                    )
-                    for f in c.get("findings", [])
-                ),
-            )
-            for c in data["checks"]
-        ),
-        checklist=tuple(
-            ChecklistItemResult(
-                id=str(i["id"]),
-                title=str(i["title"]),
-                status=Status(i["status"]),
-                checks=tuple(str(x) for x in i["checks"]),
-                advice=str(i["advice"]),
-                steps=tuple(str(x) for x in i.get("steps", [])),
-            )
-            for i in data["checklist"]
-        ),
-        environment=dict(data.get("environment", {})),
-        warnings=tuple(str(w) for w in data.get("warnings", [])),
-        redactions=tuple(str(r) for r in data.get("redactions", [])),
-    )
 
 
 def _plain(value: Any) -> Any:

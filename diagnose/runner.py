@@ -7,6 +7,8 @@
   summary says which dependency and why.
 * Each check runs under its own timeout; an exception is ``error`` for that
   check only (sslyze's rule: a crashed check is never a failure of the run).
+* Each check's context carries its deadline (the run's, or its own timeout if
+  sooner) so it can budget its steps and conclude in time by itself.
 * One deadline covers the run: at the deadline everything still running is
   cancelled and reported as ``error`` ("cut off"), and the results that did
   finish are returned all the same.
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -81,6 +84,7 @@ async def run_plan(
         begin = monotonic()
         started[cls.id] = begin
         ctx = make_context({d: results[d] for d in deps if d in results})
+        ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout))
         try:
             async with asyncio.timeout(cls.timeout):
                 outcome = await cls().run(ctx)

@@ -20,7 +20,9 @@ from typing import Any
 
 from diagnose import __version__
 from diagnose.check import CheckContext, Clock, SystemClock
+from diagnose.deadline import Deadline
 from diagnose.events import RunFinished, RunStarted
+from diagnose.facts import OutOfTime
 from diagnose.model import CheckResult, Finding, Report, Status, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
@@ -90,6 +92,10 @@ class Diagnosis:
     clock: Clock = field(default_factory=SystemClock)
     warnings: Sequence[str] = ()
     note: str = ""
+    deadline: Deadline | None = None
+    """When the run must end, on ``clock``'s monotonic time; by default ``settings.timeout``
+    from when :meth:`run` starts. The command line starts it when the command starts, so
+    that ``--timeout`` bounds the whole command, start-up included."""
 
     async def run(self, on_event: EventSink | None = None) -> Report:
         """Run the plan within the settings' deadline and build the report.
@@ -103,6 +109,7 @@ class Diagnosis:
         started_wall = datetime.now(UTC)
         loop = asyncio.get_running_loop()
         begin = loop.time()
+        deadline = self.deadline or Deadline.after(self.settings.timeout, self.clock.monotonic)
         emit(
             RunStarted(
                 self.target,
@@ -120,23 +127,19 @@ class Diagnosis:
                 clock=self.clock,
                 results=dict(results),
                 redact=redactor,
+                deadline=deadline,
             )
 
         outcome = await run_plan(
             self.plan,
             make_context,
-            deadline=begin + self.settings.timeout,
+            deadline=begin + deadline.remaining(),
             on_event=emit,
             monotonic=loop.time,
         )
-        from reports.checklist import evaluate
+        from diagnose.checklist import evaluate
 
-        warnings = list(self.warnings)
-        if outcome.deadline_hit:
-            warnings.append(
-                f"The run reached its {self.settings.timeout:g} s time limit; "
-                "checks still running were stopped."
-            )
+        warnings = [*self.warnings, *self._deadline_warnings(outcome.results, outcome.deadline_hit)]
         # The safety net: evidence is redacted when a check records it, and
         # once more here, so a check that forgot cannot leak a secret.
         results = tuple(redacted_result(r, redactor) for r in outcome.results)
@@ -164,6 +167,19 @@ class Diagnosis:
         )
         emit(RunFinished(report))
         return report
+
+
+    def _deadline_warnings(self, results: Sequence[CheckResult], hit: bool) -> list[str]:
+        """What the run's time limit cost: checks that ran out of time, checks the runner stopped."""
+        limit = f"The run reached its {self.settings.timeout:g} s time limit"
+        out = [
+            f"{limit}: the {r.id} check ran out of time during {fact.title}."
+            for r in results
+            if (fact := r.fact(OutOfTime)) is not None
+        ]
+        if hit:
+            out.append(f"{limit}; checks still running were stopped.")
+        return out
 
 
 def redacted_result(result: CheckResult, redactor: Redactor) -> CheckResult:

@@ -49,8 +49,6 @@ NOT_DECIDED_ADVICE = (
 
 INTERRUPTED_SENTENCE = "The run was interrupted; only the checks that finished are reported."
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
-
 STATUS_ORDER = ("fail", "error", "warn", "pass", "skip", "manual")
 """Worst first: the order problems are listed in and counts are spelled out in."""
 
@@ -58,11 +56,6 @@ STATUS_ORDER = ("fail", "error", "warn", "pass", "skip", "manual")
 def label(status: str) -> str:
     """``✘ FAIL``: symbol and word, so the status survives without colour."""
     return f"{STATUS_SYMBOL.get(status, '?')} {STATUS_LABEL.get(status, status.upper())}"
-
-
-def severity_rank(severity: str) -> int:
-    """Position of ``severity`` in :data:`SEVERITY_ORDER` (unknown severities last)."""
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
 def status_rank(status: str) -> int:

@@ -58,9 +58,20 @@ def fenced(text: str, info: str = "") -> list[str]:
 
 def render(data: dict[str, Any]) -> str:
     """The Markdown document for a report's JSON object."""
-    out: list[str] = []
+    out = [
+        *_result(data),
+        *_checklist(data),
+        *_attention(data),
+        *_all_checks(data),
+        *_technical(data),
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _result(data: dict[str, Any]) -> list[str]:
+    """The title, the overall result in one sentence, and the helpdesk context."""
     status = data["status"]
-    out += [f"# Sign-in diagnosis: {esc(data['target']['host'])}", ""]
+    out = [f"# Sign-in diagnosis: {esc(data['target']['host'])}", ""]
     out.append(f"**Result: {label(status)}.** {esc(OVERALL_SENTENCE.get(status, ''))} {esc(counts_sentence(data))}")
     out.append("")
     if data.get("interrupted"):
@@ -70,39 +81,56 @@ def render(data: dict[str, Any]) -> str:
     if data.get("note"):
         out.append(f"- Note from the person: {esc(data['note'])}")
     out.append("")
+    return out
 
-    out += ["## Safe sign-in checklist", ""]
+
+def _checklist(data: dict[str, Any]) -> list[str]:
+    """One line of advice per checklist item; the steps of the items the person checks."""
+    out = ["## Safe sign-in checklist", ""]
     for item in data["checklist"]:
         out.append(f"- **{label(item['status'])}** {esc(item['title'])}: {esc(item['advice'])}")
         if item["status"] == "manual":
             out += [f"  - {esc(step)}" for step in item.get("steps", [])]
     out.append("")
+    return out
 
+
+def _attention(data: dict[str, Any]) -> list[str]:
+    """The checks that failed, could not decide or warned: their findings and what to do."""
     found = problems(data)
-    if found:
-        out += ["## What needs attention", ""]
-        for check in found:
-            out += [f"### {label(check['status'])}: {esc(check['title'])} ({code(check['id'])})", ""]
-            out += [esc(check["summary"]), ""]
-            if check["status"] == "error" and not actionable(check):
-                out += [f"- What to do: {esc(NOT_DECIDED_ADVICE)}"]
-            for f in actionable(check):
-                out.append(f"- **{esc(f['message'])}** ({esc(f['severity'])}, {code(f['code'])})")
-                if f.get("remediation"):
-                    out.append(f"  - What to do: {esc(f['remediation'])}")
-            for f in notes(check):
-                out.append(f"- Also noted: {esc(f['message'])} ({code(f['code'])})")
-            out.append("")
+    if not found:
+        return []
+    out = ["## What needs attention", ""]
+    for check in found:
+        out += [f"### {label(check['status'])}: {esc(check['title'])} ({code(check['id'])})", ""]
+        out += [esc(check["summary"]), ""]
+        if check["status"] == "error" and not actionable(check):
+            out += [f"- What to do: {esc(NOT_DECIDED_ADVICE)}"]
+        for f in actionable(check):
+            out.append(f"- **{esc(f['message'])}** ({esc(f['severity'])}, {code(f['code'])})")
+            if f.get("remediation"):
+                out.append(f"  - What to do: {esc(f['remediation'])}")
+        for f in notes(check):
+            out.append(f"- Also noted: {esc(f['message'])} ({code(f['code'])})")
+        out.append("")
+    return out
 
-    out += ["## All checks", "", "| Check | Result | Summary | Time |", "| --- | --- | --- | --- |"]
+
+def _all_checks(data: dict[str, Any]) -> list[str]:
+    """Every check in one table."""
+    out = ["## All checks", "", "| Check | Result | Summary | Time |", "| --- | --- | --- | --- |"]
     for check in data["checks"]:
         name = code(check["id"]).replace("|", "\\|") + (f" ({esc(check.get('source', ''))})" if is_plugin(check) else "")
         out.append(f"| {name} | {label(check['status'])} | {esc(check['summary'])} | {check['duration_ms']} ms |")
     if not data["checks"]:
         out.append("| (none) | | No check ran. | |")
     out.append("")
+    return out
 
-    out += ["## Technical details", ""]
+
+def _technical(data: dict[str, Any]) -> list[str]:
+    """Environment, warnings, what was redacted, and each check's details folded in ``<details>``."""
+    out = ["## Technical details", ""]
     out += [f"- {esc(name)}: {esc(value)}" for name, value in environment_rows(data)]
     for warning in data.get("warnings", []):
         out.append(f"- Warning: {esc(warning)}")
@@ -117,4 +145,4 @@ def render(data: dict[str, Any]) -> str:
         out += ["<details>", f"<summary>{html.escape(printable(check['id']))}: details and evidence</summary>", ""]
         out += fenced(technical_json(check), "json")
         out += ["", "</details>", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return out

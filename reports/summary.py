@@ -33,16 +33,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.labels import OVERALL_SENTENCE, STATUS_LABEL, severity_rank
+from diagnose.model import Severity
+from reports.labels import OVERALL_SENTENCE, STATUS_LABEL
 
 SUMMARY_VERSION = 1
 
 STATUSES = ("pass", "warn", "fail", "skip", "error", "manual")
 OVERALL_STATUSES = ("pass", "warn", "fail", "error")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 _SEVERITY_STATUS = {"critical": "fail", "high": "fail", "medium": "warn", "low": "warn", "info": "pass"}
 _STATUS_SET = frozenset(STATUSES)
-_SEVERITY_SET = frozenset(SEVERITIES)
+_SEVERITY_SET = frozenset(Severity)
 
 
 def structural_problem(data: Any) -> str | None:
@@ -53,6 +53,11 @@ def structural_problem(data: Any) -> str | None:
     """
     if not isinstance(data, dict):
         return "not a JSON object"
+    return _header_problem(data) or _checks_problem(data.get("checks")) or _checklist_problem(data.get("checklist"))
+
+
+def _header_problem(data: dict[str, Any]) -> str | None:
+    """Schema version, tool, overall status and start time."""
     if data.get("schema_version") != 1:
         return f"schema version {data.get('schema_version')!r} (this login-doctor reads version 1)"
     tool = data.get("tool")
@@ -62,7 +67,11 @@ def structural_problem(data: Any) -> str | None:
         return "no valid overall status"
     if not isinstance(data.get("started_at"), str):
         return "no started_at"
-    checks = data.get("checks")
+    return None
+
+
+def _checks_problem(checks: Any) -> str | None:
+    """Each check's id and status, and its findings' codes and severities."""
     if not isinstance(checks, list):
         return "no checks list"
     for check in checks:
@@ -71,14 +80,21 @@ def structural_problem(data: Any) -> str | None:
         findings = check.get("findings", [])
         if not isinstance(findings, list):
             return f"check {check['id']}: findings is not a list"
-        for finding in findings:
-            if (
-                not isinstance(finding, dict)
-                or not isinstance(finding.get("code"), str)
-                or finding.get("severity") not in _SEVERITY_SET
-            ):
-                return f"check {check['id']}: a finding without a valid code or severity"
-    checklist = data.get("checklist")
+        if not all(_valid_finding(finding) for finding in findings):
+            return f"check {check['id']}: a finding without a valid code or severity"
+    return None
+
+
+def _valid_finding(finding: Any) -> bool:
+    return (
+        isinstance(finding, dict)
+        and isinstance(finding.get("code"), str)
+        and finding.get("severity") in _SEVERITY_SET
+    )
+
+
+def _checklist_problem(checklist: Any) -> str | None:
+    """Each checklist item's id and status."""
     if not isinstance(checklist, list):
         return "no checklist"
     for item in checklist:
@@ -146,13 +162,35 @@ class FleetSummary:
     def add(self, data: Mapping[str, Any]) -> bool:
         """Tally one report that passed :func:`structural_problem`; False for a duplicate."""
         self.files += 1
-        report_id = data.get("report_id")
-        if isinstance(report_id, str) and report_id:
-            if report_id in self._ids:
-                self.duplicates += 1
-                return False
-            self._ids.add(report_id)
+        if self._seen_before(data.get("report_id")):
+            self.duplicates += 1
+            return False
         self.reports += 1
+        self._add_run(data)
+        for item in data["checklist"]:
+            tally = self.checklist.get(item["id"])
+            if tally is None:
+                tally = self.checklist[item["id"]] = Tally(item["id"], str(item.get("title", "")))
+            tally.counts[item["status"]] += 1
+        worst: dict[str, str] = {}
+        for check in data["checks"]:
+            self._add_check(check)
+            self._add_findings(check.get("findings", ()), worst)
+        for code, severity in worst.items():
+            self.findings[code].counts[_SEVERITY_STATUS[severity]] += 1
+        return True
+
+    def _seen_before(self, report_id: Any) -> bool:
+        """True when a report with this id was tallied already (a copied file); remembers the id."""
+        if not isinstance(report_id, str) or not report_id:
+            return False
+        if report_id in self._ids:
+            return True
+        self._ids.add(report_id)
+        return False
+
+    def _add_run(self, data: Mapping[str, Any]) -> None:
+        """The report's overall status, interruption, tool version, profile and start time."""
         self.status[data["status"]] += 1
         if data.get("interrupted") is True:
             self.interrupted += 1
@@ -163,35 +201,30 @@ class FleetSummary:
             self.first_started = started
         if started > self.last_started:
             self.last_started = started
-        for item in data["checklist"]:
-            tally = self.checklist.get(item["id"])
-            if tally is None:
-                tally = self.checklist[item["id"]] = Tally(item["id"], str(item.get("title", "")))
-            tally.counts[item["status"]] += 1
-        worst: dict[str, str] = {}
-        for check in data["checks"]:
-            tally = self.checks.get(check["id"])
-            status = check["status"]
-            if tally is None:
-                tally = self.checks[check["id"]] = Tally(check["id"])
-            if not tally.title or (status == "pass" and check["id"] not in self._goal_titles):
-                # A passing check's title states the goal; a failing one states the failure.
-                tally.title = str(check.get("title", ""))
-                if status == "pass":
-                    self._goal_titles.add(check["id"])
-            tally.counts[status] += 1
-            for finding in check.get("findings", ()):
-                code, severity = finding["code"], finding["severity"]
-                ftally = self.findings.get(code)
-                if ftally is None:
-                    ftally = self.findings[code] = Tally(code, str(finding.get("message", "")))
-                ftally.severity[severity] += 1
-                previous = worst.get(code)
-                if previous is None or severity_rank(severity) < severity_rank(previous):
-                    worst[code] = severity
-        for code, severity in worst.items():
-            self.findings[code].counts[_SEVERITY_STATUS[severity]] += 1
-        return True
+
+    def _add_check(self, check: Mapping[str, Any]) -> None:
+        tally = self.checks.get(check["id"])
+        status = check["status"]
+        if tally is None:
+            tally = self.checks[check["id"]] = Tally(check["id"])
+        if not tally.title or (status == "pass" and check["id"] not in self._goal_titles):
+            # A passing check's title states the goal; a failing one states the failure.
+            tally.title = str(check.get("title", ""))
+            if status == "pass":
+                self._goal_titles.add(check["id"])
+        tally.counts[status] += 1
+
+    def _add_findings(self, findings: Iterable[Mapping[str, Any]], worst: dict[str, str]) -> None:
+        """Count each finding's severity; keep in ``worst`` the most severe one per code of this report."""
+        for finding in findings:
+            code, severity = finding["code"], finding["severity"]
+            ftally = self.findings.get(code)
+            if ftally is None:
+                ftally = self.findings[code] = Tally(code, str(finding.get("message", "")))
+            ftally.severity[severity] += 1
+            previous = worst.get(code)
+            if previous is None or Severity.rank_of(severity) < Severity.rank_of(previous):
+                worst[code] = severity
 
     # ------------------------------------------------------------------ output
 
@@ -210,7 +243,7 @@ class FleetSummary:
 
         findings = []
         for _order, tally in sorted(enumerate(self.findings.values()), key=lambda p: p[1].sort_key(p[0])):
-            severity = min(tally.severity, key=severity_rank) if tally.severity else "info"
+            severity = min(tally.severity, key=Severity.rank_of) if tally.severity else "info"
             findings.append(
                 {
                     "code": tally.id,

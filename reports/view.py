@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from reports.labels import STATUS_ORDER, STATUS_WORD, severity_rank, status_rank
+from diagnose.model import Severity
+from reports.labels import STATUS_ORDER, STATUS_WORD, status_rank
 
 PROBLEM_STATUSES = ("fail", "error", "warn")
 
@@ -82,7 +83,7 @@ def problems(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def findings_by_severity(check: dict[str, Any]) -> list[dict[str, Any]]:
     """A check's findings, most severe first (stable within a severity)."""
-    return sorted(check.get("findings", []), key=lambda f: severity_rank(f["severity"]))
+    return sorted(check.get("findings", []), key=lambda f: Severity.rank_of(f["severity"]))
 
 
 def actionable(check: dict[str, Any]) -> list[dict[str, Any]]:

@@ -19,6 +19,10 @@ from diagnose.environment import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ("tests.browsers.fixtures",)
+"""Real-browser fixtures (``chromium``, ``chromium_case``, ``launch_chromium``, ``launch_firefox``,
+``lab_scenarios``) for every test directory; see tests/browsers/README.md."""
+
 
 @dataclass
 class CliResult:

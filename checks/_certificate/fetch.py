@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from diagnose.net import Net, classify, read_bounded, request_errors
+
 FETCH_TIMEOUT = 4.0
 
 
@@ -34,21 +36,16 @@ class Fetched:
         }
 
 
-async def http_get(net: Any, url: str, limit: int, *, timeout: float = FETCH_TIMEOUT) -> Fetched:
+async def http_get(net: Net, url: str, limit: int, *, timeout: float = FETCH_TIMEOUT) -> Fetched:
     """GET ``url`` (http or https) and read at most ``limit`` bytes of the body."""
-    import httpx
-
-    from diagnose.net import read_bounded
-
     if not url.lower().startswith(("http://", "https://")):
         return Fetched(url, False, error="only http and https addresses are fetched")
     try:
         async with net.http_client(verify=True, timeout=timeout) as client:
             response = await client.send(client.build_request("GET", url), stream=True)
             body = await read_bounded(response, limit)
-    except (httpx.HTTPError, OSError, ValueError) as exc:
-        text = str(exc) or type(exc).__name__
-        return Fetched(url, False, error=text[:300])
+    except request_errors() as exc:
+        return Fetched(url, False, error=classify(exc).detail[:300])
     if response.status_code != 200:
         return Fetched(url, False, response.status_code, error=f"answered {response.status_code}")
     if body.truncated:

@@ -14,6 +14,7 @@ from typing import Any
 
 from checks._certificate.describe import Cert, iso
 from checks._certificate.names import match_host
+from diagnose.model import Severity
 
 WEAK_HASHES = {"MD2", "MD4", "MD5", "SHA1"}
 MIN_RSA_BITS = 2048
@@ -25,7 +26,7 @@ MIN_DSA_BITS = 2048
 class Issue:
     code: str
     evidence: dict[str, Any] = field(default_factory=dict)
-    severity: str | None = None
+    severity: Severity | None = None
 
 
 def role(cert: Cert, index: int, path_length: int) -> str:

@@ -21,6 +21,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from checks._certificate.describe import Cert, extension, iso, issued_by
 from checks._certificate.fetch import http_get
+from diagnose.net import Net
 
 CRL_LIMIT = 4 * 1024 * 1024
 OCSP_LIMIT = 64 * 1024
@@ -130,7 +131,7 @@ def _same_certificate(single: ocsp.OCSPSingleResponse, cert: Cert, issuer: Cert)
             and expected.issuer_name_hash == single.issuer_name_hash)
 
 
-async def check_ocsp(net: Any, cert: Cert, issuer: Cert, now: dt.datetime) -> list[Revocation]:
+async def check_ocsp(net: Net, cert: Cert, issuer: Cert, now: dt.datetime) -> list[Revocation]:
     """Ask every OCSP responder the certificate names (GET, RFC 6960 A.1)."""
     out = []
     for url in cert.urls(AuthorityInformationAccessOID.OCSP)[:2]:
@@ -144,7 +145,7 @@ async def check_ocsp(net: Any, cert: Cert, issuer: Cert, now: dt.datetime) -> li
     return out
 
 
-async def check_crl(net: Any, cert: Cert, issuer: Cert, now: dt.datetime) -> list[Revocation]:
+async def check_crl(net: Net, cert: Cert, issuer: Cert, now: dt.datetime) -> list[Revocation]:
     """Fetch every CRL the certificate names and look for its serial number."""
     out = []
     for url in cert.crl_urls[:2]:

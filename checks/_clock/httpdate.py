@@ -230,7 +230,7 @@ class HttpDateSource:
             self.first_done.set()
 
     async def _one(self, remaining: float) -> None:
-        import httpx
+        from diagnose.net import request_errors
 
         try:
             if self._client is None:
@@ -244,7 +244,7 @@ class HttpDateSource:
         except TimeoutError:
             self._stop(f"no answer within {min(REQUEST_TIMEOUT, remaining):.1f} s")
             return
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except request_errors() as exc:
             self._stop(_plain_error(exc))
             return
         header = response.headers.get("date", "")
@@ -280,10 +280,12 @@ class HttpDateSource:
 
 
 def _plain_error(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if "CERTIFICATE_VERIFY_FAILED" in text:
+    from diagnose.net import FailureKind, classify
+
+    failure = classify(exc)
+    if failure.kind is FailureKind.CERTIFICATE:
         return "its HTTPS certificate is not trusted (see the certificate check)"
-    if "cannot resolve" in text:
+    if failure.kind is FailureKind.UNRESOLVED:
         return "its name could not be looked up"
-    text = text if len(text) < 200 else text[:197] + "..."
+    text = failure.detail if len(failure.detail) < 200 else failure.detail[:197] + "..."
     return f"the request failed ({type(exc).__name__}: {text})"

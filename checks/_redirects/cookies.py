@@ -33,6 +33,7 @@ from checks._redirects.rules import (
     CookieUrl,
     Exclusion,
     Note,
+    ParsedSetCookie,
     default_path,
     domain_match,
     is_public_suffix,
@@ -269,16 +270,9 @@ class CookieJar:
         shown.update(path=_printable(path)[:255], secure=secure, http_only=_has(attrs, "httponly"), same_site=same_site)
         _describe_other_attributes(attrs, shown)
 
-        if secure and not url.secure_context:
-            reasons.append(Exclusion.SECURE_ONLY)
-        elif secure and not url.cryptographic:
+        if secure and url.secure_context and not url.cryptographic:
             notes.append(Note.SECURE_ACCESS_GRANTED_NON_CRYPTOGRAPHIC)
-        if same_site == "none" and not secure:
-            reasons.append(Exclusion.SAMESITE_NONE_INSECURE)
-        if not _prefix_ok(parsed.name, parsed.value, secure and url.secure_context, domain_attr, path_attr):
-            reasons.append(Exclusion.INVALID_PREFIX)
-        if not secure and not url.secure_context and self._would_overwrite_secure(parsed.name, domain, path):
-            reasons.append(Exclusion.OVERWRITE_SECURE)
+        reasons += self._refusals(parsed, url, same_site, secure, (domain, domain_attr), (path, path_attr))
 
         def outcome(*, stored: bool, **extra: Any) -> SetCookieOutcome:
             return SetCookieOutcome(
@@ -312,6 +306,28 @@ class CookieJar:
         self._cookies.append(cookie)
         evicted = self._enforce_site_limit(cookie, hop)
         return outcome(stored=True, evicted=evicted)
+
+    def _refusals(
+        self,
+        parsed: ParsedSetCookie,
+        url: CookieUrl,
+        same_site: str,
+        secure: bool,
+        domain: tuple[str, str | None],
+        path: tuple[str, str | None],
+    ) -> list[Exclusion]:
+        """Why a browser refuses a parsed cookie at set time (``domain``/``path``: the cookie's
+        value and the attribute it came from)."""
+        reasons: list[Exclusion] = []
+        if secure and not url.secure_context:
+            reasons.append(Exclusion.SECURE_ONLY)
+        if same_site == "none" and not secure:
+            reasons.append(Exclusion.SAMESITE_NONE_INSECURE)
+        if not _prefix_ok(parsed.name, parsed.value, secure and url.secure_context, domain[1], path[1]):
+            reasons.append(Exclusion.INVALID_PREFIX)
+        if not secure and not url.secure_context and self._would_overwrite_secure(parsed.name, domain[0], path[0]):
+            reasons.append(Exclusion.OVERWRITE_SECURE)
+        return reasons
 
     def _unparsable(self, line: str, reason: Exclusion, host: str, hop: int) -> SetCookieOutcome:
         """The outcome of a line the parser refused as a whole (best-effort name, never the value)."""

@@ -32,7 +32,7 @@ from typing import Any
 
 from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
 from checks._redirects.rules import CookieUrl, registrable_domain
-from diagnose.net import HTTP_TIMEOUT, is_certificate_error, read_bounded
+from diagnose.net import HTTP_TIMEOUT, FailureKind, Net, Stage, classify, read_bounded, request_errors
 
 MAX_HOPS = 25
 """Requests one walk makes at most (above every browser's redirect limit)."""
@@ -128,12 +128,58 @@ class Flow:
         return self.hops[self.loop_start :]
 
 
+class _Walk:
+    """The state of one walk: where it is, what it has seen, and the navigation it is in."""
+
+    def __init__(self, url: str, start_url: str, deadline: float) -> None:
+        self.url = url
+        self.start_url = start_url
+        self.deadline = deadline
+        self.kind = HopKind.START
+        self.jar = CookieJar()
+        self.hops: list[Hop] = []
+        self.seen: dict[tuple[str, str], int] = {}
+        self.loop_start: int | None = None
+        self.initiator: tuple[str, str] | None = None
+        """The site that started this navigation; None: typed by the person (browser-initiated)."""
+        self.chain: list[tuple[str, str]] = []
+        """Sites of this navigation's redirect chain."""
+        self.redirects = 0
+        self.max_redirects = 0
+
+    def cookie_url(self) -> CookieUrl:
+        import ada_url
+
+        parsed = ada_url.URL(self.url)
+        return CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
+
+    def enter(self, target: CookieUrl) -> tuple[tuple[str, str], bool]:
+        """Add the target's site to the redirect chain: (its site, whether the request is same-site)."""
+        site = (target.scheme, registrable_domain(target.host))
+        self.chain.append(site)
+        same_site = (self.initiator is None or self.initiator == site) and all(s == site for s in self.chain)
+        return site, same_site
+
+    def redirected(self, next_url: str) -> None:
+        self.redirects += 1
+        self.max_redirects = max(self.max_redirects, self.redirects)
+        self.url, self.kind = next_url, HopKind.REDIRECT
+
+    def refreshed(self, next_url: str, site: tuple[str, str]) -> None:
+        """A meta refresh starts a new navigation, initiated by this page."""
+        self.initiator, self.chain, self.redirects = site, [], 0
+        self.url, self.kind = next_url, HopKind.META_REFRESH
+
+    def finish(self, end: End) -> Flow:
+        return Flow(self.start_url, self.hops, end, self.jar, self.loop_start, max(self.max_redirects, self.redirects))
+
+
 class FlowWalker:
-    """Follows a sign-in flow through ``net`` (a :class:`diagnose.net.Net`)."""
+    """Follows a sign-in flow through ``net``."""
 
     def __init__(
         self,
-        net: Any,
+        net: Net,
         *,
         now: Callable[[], float],
         monotonic: Callable[[], float],
@@ -151,85 +197,76 @@ class FlowWalker:
         self.hop_timeout = hop_timeout
 
     async def walk(self, start_url: str) -> Flow:
+        """Walk from ``start_url`` until the flow ends (a page, a loop, a limit, a failure)."""
         import ada_url
 
-        jar = CookieJar()
-        hops: list[Hop] = []
-        seen: dict[tuple[str, str], int] = {}
-        deadline = self.monotonic() + self.budget
-        url, kind = ada_url.URL(start_url).href, HopKind.START
-        initiator: tuple[str, str] | None = None  # None: typed by the person (browser-initiated)
-        chain: list[tuple[str, str]] = []  # sites of this navigation's redirect chain
-        redirects = 0
-        max_redirects = 0
+        state = _Walk(ada_url.URL(start_url).href, start_url, self.monotonic() + self.budget)
+        while (end := await self._step(state)) is None:
+            pass
+        return state.finish(end)
 
-        def finish(end: End, loop_start: int | None = None) -> Flow:
-            return Flow(start_url, hops, end, jar, loop_start, max(max_redirects, redirects))
+    async def _step(self, state: _Walk) -> End | None:
+        """Request the next hop and follow its answer; the way the walk ended, or None to go on."""
+        if len(state.hops) >= self.max_hops:
+            return End.HOP_LIMIT
+        target = state.cookie_url()
+        now = self.now()
+        jar_state = state.jar.state(now)
+        key = (state.url.split("#", 1)[0], jar_state)
+        if key in state.seen:
+            state.loop_start = state.seen[key]
+            return End.LOOP
+        state.seen[key] = len(state.hops)
+        site, same_site = state.enter(target)
+        remaining = state.deadline - self.monotonic()
+        if remaining <= 0.2:
+            return End.TIME_LIMIT
+        retrieval = state.jar.retrieve(target, now, same_site=same_site)
+        hop = Hop(len(state.hops), state.url, state.kind, same_site, state.redirects, jar_state, retrieval)
+        state.hops.append(hop)
+        try:
+            response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
+        except _FetchError as exc:
+            hop.error_kind, hop.error = exc.kind, state.jar.scrub(exc.detail)
+            # A hop the walk's deadline cut short says nothing about the server.
+            return End.TIME_LIMIT if exc.kind == "timeout" and remaining < self.hop_timeout else End.REQUEST_FAILED
+        self._record(state, hop, target, response, body, truncated)
+        return self._follow(state, hop, site, response, body)
 
-        while True:
-            if len(hops) >= self.max_hops:
-                return finish(End.HOP_LIMIT)
-            parsed = ada_url.URL(url)
-            target = CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
-            now = self.now()
-            state = jar.state(now)
-            key = (url.split("#", 1)[0], state)
-            if key in seen:
-                return finish(End.LOOP, seen[key])
-            seen[key] = len(hops)
-            site = (target.scheme, registrable_domain(target.host))
-            chain.append(site)
-            same_site = (initiator is None or initiator == site) and all(s == site for s in chain)
-            remaining = deadline - self.monotonic()
-            if remaining <= 0.2:
-                return finish(End.TIME_LIMIT)
-            retrieval = jar.retrieve(target, now, same_site=same_site)
-            hop = Hop(len(hops), url, kind, same_site, redirects, state, retrieval)
-            hops.append(hop)
-            try:
-                response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
-            except _FetchError as exc:
-                hop.error_kind, hop.error = exc.kind, jar.scrub(exc.detail)
-                return finish(End.REQUEST_FAILED)
+    def _record(self, state: _Walk, hop: Hop, target: CookieUrl, response: Any, body: bytes, truncated: bool) -> None:
+        """What came back: status, server, body facts, and every ``Set-Cookie`` into the jar."""
+        hop.status = response.status_code
+        hop.reason = response.reason_phrase or ""
+        hop.server = response.headers.get("server")
+        hop.body_truncated = truncated
+        hop.body_says_too_large = _says_header_too_large(body)
+        for name, value in response.headers.raw:
+            if name.lower() == b"set-cookie":
+                hop.set_cookies.append(state.jar.receive(value.decode("latin-1"), target, self.now(), hop=hop.index))
 
-            hop.status = response.status_code
-            hop.reason = response.reason_phrase or ""
-            hop.server = response.headers.get("server")
-            set_cookie_lines = [v.decode("latin-1") for k, v in response.headers.raw if k.lower() == b"set-cookie"]
-            hop.body_truncated = truncated
-            hop.body_says_too_large = _says_header_too_large(body)
-            for line in set_cookie_lines:
-                hop.set_cookies.append(jar.receive(line, target, self.now(), hop=hop.index))
-
-            if hop.status in REDIRECT_STATUSES:
-                raw_location = _header_text(response, b"location")
-                hop.location = raw_location
-                next_url, problem = _resolve(raw_location, url)
-                if problem is not None or next_url is None:
-                    hop.location_problem = problem
-                    return finish(End.BROKEN_LOCATION)
-                hop.next_url = next_url
-                redirects += 1
-                max_redirects = max(max_redirects, redirects)
-                url, kind = next_url, HopKind.REDIRECT
-                continue
-
-            refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
-            if refresh is not None:
-                next_url, problem = _resolve(refresh, url)
-                if next_url is not None and problem is None:
-                    hop.location = refresh
-                    hop.next_url = next_url
-                    # A meta refresh starts a new navigation, initiated by this page.
-                    initiator, chain, redirects = site, [], 0
-                    url, kind = next_url, HopKind.META_REFRESH
-                    continue
-            return finish(End.FINAL)
+    def _follow(self, state: _Walk, hop: Hop, site: tuple[str, str], response: Any, body: bytes) -> End | None:
+        """Go on to the redirect's or the meta refresh's target, or end the walk."""
+        assert hop.status is not None
+        if hop.status in REDIRECT_STATUSES:
+            hop.location = _header_text(response, b"location")
+            next_url, problem = _resolve(hop.location, state.url)
+            if problem is not None or next_url is None:
+                hop.location_problem = problem
+                return End.BROKEN_LOCATION
+            hop.next_url = next_url
+            state.redirected(next_url)
+            return None
+        refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
+        next_url, problem = _resolve(refresh, state.url) if refresh is not None else (None, None)
+        if next_url is None or problem is not None:
+            return End.FINAL
+        hop.location = refresh
+        hop.next_url = next_url
+        state.refreshed(next_url, site)
+        return None
 
     async def _fetch(self, hop: Hop, timeout: float) -> tuple[Any, bytes, bool]:
         """GET ``hop.url`` with exactly the jar's cookies; bounded in time and size."""
-        import httpx
-
         proxy = self.net.proxy_for(hop.url)
         header = hop.retrieval.header
         try:
@@ -237,23 +274,24 @@ class FlowWalker:
                 # A fresh client per hop: httpx's own cookie store never adds to the
                 # jar's header, and the proxy is chosen per URL as a browser does.
                 async with self.net.http_client(verify=True, proxy=proxy, timeout=timeout) as client:
-                    headers = {"Cookie": header.encode("latin-1", "replace")} if header else {}
+                    headers = {b"Cookie": header.encode("latin-1", "replace")} if header else {}
                     request = client.build_request("GET", hop.url, headers=headers)
                     hop.request_head_bytes = _head_size(request)
                     response = await client.send(request, stream=True)
                     body = await read_bounded(response, self.body_limit)
         except TimeoutError:
             raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s") from None
-        except httpx.ConnectError as exc:
-            kind = "certificate" if is_certificate_error(exc) else "connect"
-            raise _FetchError(kind, _exc_text(exc)) from None
-        except httpx.TimeoutException as exc:
-            raise _FetchError("timeout", _exc_text(exc) or "timed out") from None
-        except httpx.RemoteProtocolError as exc:
-            raise _FetchError("protocol", _exc_text(exc)) from None
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            raise _FetchError("other", _exc_text(exc)) from None
+        except request_errors() as exc:
+            failure = classify(exc)
+            raise _FetchError(_hop_error(failure.kind, failure.stage), _exc_text(failure.detail)) from None
         return response, body.data, body.truncated
+
+
+def _hop_error(kind: FailureKind, stage: Stage | None) -> str:
+    """The hop's ``error_kind``: ``timeout``, ``certificate``, ``connect``, ``protocol`` or ``other``."""
+    if kind in (FailureKind.TIMEOUT, FailureKind.CERTIFICATE, FailureKind.PROTOCOL):
+        return kind.value
+    return "connect" if stage is Stage.CONNECT else "other"
 
 
 class _FetchError(Exception):
@@ -377,6 +415,6 @@ def parse_refresh(content: str) -> tuple[float, str | None] | None:
     return delay, (url_part or None)
 
 
-def _exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+def _exc_text(detail: str) -> str:
+    text = detail
     return text if len(text) < 300 else text[:297] + "..."

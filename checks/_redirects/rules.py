@@ -191,39 +191,46 @@ def parse_cookie_date(text: str) -> float | None:
     Browsers accept far more date shapes than RFC 1123 (``Wed, 09-Jun-2021``,
     two-digit years, trailing junk); this is their shared algorithm.
     """
-    time: tuple[int, int, int] | None = None
-    day: int | None = None
-    month: int | None = None
-    year: int | None = None
+    found = _DateParts()
     for token in _DATE_DELIMITER.split(text):
-        if not token:
-            continue
-        if time is None and (m := _TIME.match(token)):
-            time = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            continue
-        if day is None and (m := _DAY.match(token)):
-            day = int(m.group(1))
-            continue
-        if month is None and len(token) >= 3 and token[:3].lower() in _MONTHS:
-            month = _MONTHS.index(token[:3].lower()) + 1
-            continue
-        if year is None and (m := _YEAR.match(token)):
-            year = int(m.group(1))
-            continue
-    if time is None or day is None or month is None or year is None:
+        if token:
+            found.take(token)
+    if found.time is None or found.day is None or found.month is None or found.year is None:
         return None
+    year = found.year
     if 70 <= year <= 99:
         year += 1900
     elif 0 <= year <= 69:
         year += 2000
-    hour, minute, second = time
-    if not 1 <= day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
+    hour, minute, second = found.time
+    if not 1 <= found.day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
         return None
     try:
-        when = dt.datetime(year, month, day, hour, minute, second)
+        when = dt.datetime(year, found.month, found.day, hour, minute, second)
     except ValueError:  # 31 February and friends
         return None
     return float(calendar.timegm(when.timetuple()))
+
+
+class _DateParts:
+    """The first time, day, month and year among a cookie date's tokens (§5.1.1 step 2)."""
+
+    def __init__(self) -> None:
+        self.time: tuple[int, int, int] | None = None
+        self.day: int | None = None
+        self.month: int | None = None
+        self.year: int | None = None
+
+    def take(self, token: str) -> None:
+        """Fill the first part still missing that ``token`` matches, in the algorithm's order."""
+        if self.time is None and (m := _TIME.match(token)):
+            self.time = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        elif self.day is None and (m := _DAY.match(token)):
+            self.day = int(m.group(1))
+        elif self.month is None and len(token) >= 3 and token[:3].lower() in _MONTHS:
+            self.month = _MONTHS.index(token[:3].lower()) + 1
+        elif self.year is None and (m := _YEAR.match(token)):
+            self.year = int(m.group(1))
 
 
 # ----------------------------------------------------------------------- parsing

@@ -194,64 +194,88 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
     host = address.hostname
     bare = host.rstrip(".")
     owner = hosts.registrable(bare)
-    leading: list[Reason] = []
     reasons = [Reason("url.unofficial", {"host": bare, "owner": owner or bare})]
     reasons.extend(_common(address, on_official=False))
-    imitation = False
-
-    redirect_target: Judgement | None = None
-    service: str | None = None
-    if owner is not None:
-        redirector = known_redirector(owner, bare, address.pathname, address.search)
-        if redirector is not None:
-            service = redirector.name
-            if depth < MAX_REDIRECT_DEPTH:
-                redirect_target = judge(redirector.target, policy, depth + 1)
-            target_host = redirect_target.opens_host["ascii"] if redirect_target and redirect_target.opens_host else None
-            reasons.append(Reason("url.shortener", {
-                "service": service,
-                "hidden": False,
-                "target_host": target_host,
-                "target_verdict": redirect_target.verdict if redirect_target else None,
-            }))
-            imitation = redirect_target is not None and redirect_target.verdict == LOOKALIKE
-        elif owner in policy.shorteners or bare in policy.shorteners:
-            service = owner
-            reasons.append(Reason("url.shortener", {"service": owner, "hidden": True}))
+    service, redirect_target, shortener = _redirector(address, bare, owner, policy, depth)
+    if shortener is not None:
+        reasons.append(shortener)
 
     uni = opens["unicode"].rstrip(".")
-    label, _, suffix = owner.partition(".") if owner else (None, "", hosts.public_suffix(bare))
-    if label is None and "." not in bare:
-        label = bare  # a single-label host ("https://atera/") is its own name
+    label, suffix = _name_and_suffix(owner, bare)
     label_u = hosts.to_unicode(label) if label else None
-
-    # Homographs: Unicode in the host.
     signals = _homograph_signals(uni, hosts.to_unicode(suffix))
     resemblance = _resemblance(owner, label, label_u, suffix, uni, policy) if owner else None
-    if resemblance is not None and resemblance[2] == "homograph":
-        imitation = True
-        leading.append(Reason("url.homograph", {**signals, "host": bare, "shown_as": uni,
-                                                "imitates": resemblance[1], "rule": resemblance[0]}))
-    elif signals.get("rules"):
-        leading.append(Reason("url.homograph", {**signals, "host": bare, "shown_as": uni, "imitates": None,
-                                                "rule": signals["rules"][0]}, Severity.HIGH))
-    if resemblance is not None and resemblance[2] == "typosquat":
-        imitation = True
-        leading.append(Reason("url.typosquat", {"host": bare, "owner": owner, "kind": resemblance[0],
-                                                "imitates": resemblance[1]}))
-
-    # The brand inside someone else's address.
+    leading = _imitation_reasons(bare, uni, owner, signals, resemblance)
     places = _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target, policy)
     if places:
-        imitation = True
-        where, text = places[0]
-        leading.append(Reason("url.brand_embedded", {"where": where, "text": text, "places": [p for p, _t in places],
-                                                     "host": bare, "owner": owner or bare,
-                                                     "brand": policy.brand_display}))
+        leading.append(_brand_embedded(places, bare, owner or bare, policy))
 
+    imitation = (
+        (redirect_target is not None and redirect_target.verdict == LOOKALIKE)
+        or resemblance is not None
+        or bool(places)
+    )
     verdict = LOOKALIKE if imitation else UNRELATED
     return Judgement(verdict, tuple(leading + reasons), address=address, opens_host=opens, registrable=owner,
                      redirect_target=redirect_target, redirect_service=service)
+
+
+def _redirector(
+    address: Address, bare: str, owner: str | None, policy: Policy, depth: int
+) -> tuple[str | None, Judgement | None, Reason | None]:
+    """``(service, judgement of where it leads, url.shortener reason)`` for a link service's address.
+
+    A known redirector's target is read from the address and judged in turn
+    (up to :data:`MAX_REDIRECT_DEPTH` deep); a shortener hides its target.
+    """
+    if owner is None:
+        return None, None, None
+    redirector = known_redirector(owner, bare, address.pathname, address.search)
+    if redirector is not None:
+        target = judge(redirector.target, policy, depth + 1) if depth < MAX_REDIRECT_DEPTH else None
+        target_host = target.opens_host["ascii"] if target and target.opens_host else None
+        return redirector.name, target, Reason("url.shortener", {
+            "service": redirector.name,
+            "hidden": False,
+            "target_host": target_host,
+            "target_verdict": target.verdict if target else None,
+        })
+    if owner in policy.shorteners or bare in policy.shorteners:
+        return owner, None, Reason("url.shortener", {"service": owner, "hidden": True})
+    return None, None, None
+
+
+def _name_and_suffix(owner: str | None, bare: str) -> tuple[str | None, str]:
+    """The registrable name's own label and its public suffix (``evil``, ``co.uk``)."""
+    if owner:
+        label, _, suffix = owner.partition(".")
+        return label, suffix
+    if "." not in bare:
+        return bare, hosts.public_suffix(bare)  # a single-label host ("https://atera/") is its own name
+    return None, hosts.public_suffix(bare)
+
+
+def _imitation_reasons(bare: str, uni: str, owner: str | None, signals: dict[str, Any],
+                       resemblance: tuple[str, str, str] | None) -> list[Reason]:
+    """The homograph or typosquat reason: a name that imitates an official one, or Unicode tricks in it."""
+    if resemblance is not None and resemblance[2] == "homograph":
+        return [Reason("url.homograph", {**signals, "host": bare, "shown_as": uni,
+                                         "imitates": resemblance[1], "rule": resemblance[0]})]
+    leading = []
+    if signals.get("rules"):
+        leading.append(Reason("url.homograph", {**signals, "host": bare, "shown_as": uni, "imitates": None,
+                                                "rule": signals["rules"][0]}, Severity.HIGH))
+    if resemblance is not None and resemblance[2] == "typosquat":
+        leading.append(Reason("url.typosquat", {"host": bare, "owner": owner, "kind": resemblance[0],
+                                                "imitates": resemblance[1]}))
+    return leading
+
+
+def _brand_embedded(places: list[tuple[str, str]], host: str, owner: str, policy: Policy) -> Reason:
+    """The brand inside someone else's address: the first place it was found, and all the places."""
+    where, text = places[0]
+    return Reason("url.brand_embedded", {"where": where, "text": text, "places": [p for p, _t in places],
+                                         "host": host, "owner": owner, "brand": policy.brand_display})
 
 
 def _homograph_signals(unicode_host: str, unicode_suffix: str) -> dict[str, Any]:
@@ -289,6 +313,17 @@ def _resemblance(owner: str, label: str | None, label_u: str | None, suffix: str
     """``(rule, imitated domain, code kind)`` when the registrable name imitates an official one."""
     owner_u = hosts.to_unicode(owner)
     ascii_name = owner_u.isascii()
+    whole = _whole_name_resemblance(owner_u, ascii_name, unicode_host, policy)
+    if whole is not None or label is None or label_u is None:
+        return whole
+    if ascii_name:
+        return _ascii_label_resemblance(label, suffix, policy)
+    return _unicode_label_resemblance(label_u, policy)
+
+
+def _whole_name_resemblance(owner_u: str, ascii_name: bool, unicode_host: str,
+                            policy: Policy) -> tuple[str, str, str] | None:
+    """The registrable name (or, when it is Unicode, the whole host) looks like an official name."""
     for shape in homograph.skeletons(owner_u):
         match = policy.domain_skeletons.get(shape)
         if match is not None:
@@ -298,20 +333,26 @@ def _resemblance(owner: str, label: str | None, label_u: str | None, suffix: str
             match = policy.domain_skeletons.get(shape)
             if match is not None:
                 return "skeleton_equal", match, "homograph"
-    if label is None or label_u is None:
-        return None
-    if ascii_name:
-        hit = policy.permutations.get(label)
-        if hit is not None:
-            return hit[0], hit[1], "typosquat"
-        if label in policy.official_suffixes or label in policy.brand_labels:
-            if hosts.is_hosting_suffix(suffix):
-                return None  # reported as the brand embedded in a hosting service's name
-            return "tld-swap", policy.imitated(label), "typosquat"
-        for brand in policy.brand_labels:
-            if len(brand) >= 4 and within_one_edit(label, brand):
-                return "similar-spelling", policy.imitated(brand), "typosquat"
-        return None
+    return None
+
+
+def _ascii_label_resemblance(label: str, suffix: str, policy: Policy) -> tuple[str, str, str] | None:
+    """An ASCII name that is a typosquat permutation, the brand under another ending, or one edit away."""
+    hit = policy.permutations.get(label)
+    if hit is not None:
+        return hit[0], hit[1], "typosquat"
+    if label in policy.official_suffixes or label in policy.brand_labels:
+        if hosts.is_hosting_suffix(suffix):
+            return None  # reported as the brand embedded in a hosting service's name
+        return "tld-swap", policy.imitated(label), "typosquat"
+    for brand in policy.brand_labels:
+        if len(brand) >= 4 and within_one_edit(label, brand):
+            return "similar-spelling", policy.imitated(brand), "typosquat"
+    return None
+
+
+def _unicode_label_resemblance(label_u: str, policy: Policy) -> tuple[str, str, str] | None:
+    """A Unicode name whose skeleton equals a brand's, or is one edit from it."""
     for shape in homograph.skeletons(label_u):
         match = policy.label_skeletons.get(shape)
         if match is not None:
@@ -428,10 +469,7 @@ def _ip_address(address: Address, opens: dict[str, str], policy: Policy) -> Judg
     ]
     places = _embedded(address, ip_text, None, None, "", False, None, policy)
     if places:
-        where, text = places[0]
-        reasons.insert(0, Reason("url.brand_embedded", {"where": where, "text": text,
-                                                        "places": [p for p, _t in places], "host": ip_text,
-                                                        "owner": ip_text, "brand": policy.brand_display}))
+        reasons.insert(0, _brand_embedded(places, ip_text, ip_text, policy))
         return Judgement(LOOKALIKE, tuple(reasons), address=address, opens_host=opens)
     return Judgement(UNRELATED, tuple(reasons), address=address, opens_host=opens)
 

@@ -108,12 +108,36 @@ def _build(
     keywords: tuple[str, ...],
     shorteners: tuple[str, ...],
 ) -> Policy:
-    import ada_url
-
     global BUILDS
     BUILDS += 1
     # Hosts are compared in the ASCII form the WHATWG parser produces (xn-- for IDNs).
     official_domains = tuple(_ascii_domain(d) for d in official_domains)
+    signins = _signins(signin_urls)
+    names = _names(official_domains, signins, brand)
+    labels = names.labels
+    return Policy(
+        vendor=vendor,
+        official_domains=official_domains,
+        signins=signins,
+        default_signin=default_signin,
+        brand_labels=tuple(labels),
+        brand_shapes=tuple(dict.fromkeys(homograph.skeleton(hosts.to_unicode(label)) for label in labels)),
+        brand_display=brand.strip() or hosts.to_unicode(labels[0]),
+        official_suffixes=names.suffixes,
+        domain_skeletons=names.domain_skeletons,
+        label_skeletons=names.label_skeletons,
+        permutations=_typosquat_table(labels, names.suffixes, signins, keywords, official_domains[0]),
+        shorteners=SHORTENERS | frozenset(shorteners),
+        mentions_official=re.compile(
+            r"(?:^|[^0-9a-z-])(?:" + "|".join(re.escape(d) for d in official_domains) + r")(?:$|[^0-9a-z-])"
+        ),
+    )
+
+
+def _signins(signin_urls: Iterable[str]) -> tuple[SignIn, ...]:
+    """The https sign-in addresses among ``signin_urls`` (others are ignored)."""
+    import ada_url
+
     signins: list[SignIn] = []
     for text in signin_urls:
         try:
@@ -122,7 +146,22 @@ def _build(
             continue
         if url.protocol == "https:" and url.hostname:
             signins.append(SignIn(url.hostname.rstrip("."), _norm_path(url.pathname), url.port))
+    return tuple(signins)
 
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """The official names in the shapes the judge compares: brand labels, suffixes and skeletons."""
+
+    labels: list[str]
+    suffixes: dict[str, str]
+    domain_skeletons: dict[str, str]
+    label_skeletons: dict[str, str]
+
+
+def _names(official_domains: tuple[str, ...], signins: tuple[SignIn, ...], brand: str) -> _Names:
+    """Each official domain's registrable label and suffix, the skeletons of the domains, sign-in
+    hosts and labels, and the profile's brand as one more label when it is another word."""
     suffixes: dict[str, str] = {}
     domain_skeletons: dict[str, str] = {}
     label_skeletons: dict[str, str] = {}
@@ -140,33 +179,22 @@ def _build(
     if brand_label and brand_label not in suffixes and brand_label.isascii() and brand_label.isalnum():
         labels.append(brand_label)
         label_skeletons.setdefault(homograph.skeleton(brand_label), official_domains[0])
+    return _Names(labels, suffixes, domain_skeletons, label_skeletons)
 
+
+def _typosquat_table(labels: list[str], suffixes: Mapping[str, str], signins: tuple[SignIn, ...],
+                     keywords: tuple[str, ...], first_domain: str) -> dict[str, tuple[str, str]]:
+    """Typosquat label → (dnstwist class, official domain it imitates), for every brand label."""
     subdomains = sorted({s.host.split(".", 1)[0] for s in signins if s.host.count(".") >= 2})
     words = tuple(dict.fromkeys((*typosquat.DEFAULT_KEYWORDS, *keywords)))
     table: dict[str, tuple[str, str]] = {}
     for label in labels:
-        owner = f"{label}.{suffixes[label]}" if label in suffixes else official_domains[0]
+        owner = f"{label}.{suffixes[label]}" if label in suffixes else first_domain
         perms = typosquat.permutations(label, subdomains, suffixes.get(label, ""), words)
         for candidate, kind in perms.items():
             if candidate not in suffixes:
                 table.setdefault(candidate, (kind, owner))
-    return Policy(
-        vendor=vendor,
-        official_domains=official_domains,
-        signins=tuple(signins),
-        default_signin=default_signin,
-        brand_labels=tuple(labels),
-        brand_shapes=tuple(dict.fromkeys(homograph.skeleton(hosts.to_unicode(label)) for label in labels)),
-        brand_display=brand.strip() or hosts.to_unicode(labels[0]),
-        official_suffixes=suffixes,
-        domain_skeletons=domain_skeletons,
-        label_skeletons=label_skeletons,
-        permutations=table,
-        shorteners=SHORTENERS | frozenset(shorteners),
-        mentions_official=re.compile(
-            r"(?:^|[^0-9a-z-])(?:" + "|".join(re.escape(d) for d in official_domains) + r")(?:$|[^0-9a-z-])"
-        ),
-    )
+    return table
 
 
 def _ascii_domain(domain: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diagnose.cli import _Parser
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import CommandParser
 
 
 def main(argv: list[str], env: Environment) -> int:
-    parser = _Parser(prog="login-doctor checks", description="List the available checks.")
+    parser = CommandParser(prog="login-doctor checks", description="List the available checks.")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--codes", action="store_true", help="also list each check's finding codes")
     parser.add_argument("--no-plugins", action="store_true")

@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from diagnose.cli import _Parser, check_writable
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import CommandParser, check_writable
 from diagnose.model import SCHEMA_VERSION
 from diagnose.settings import UsageError
 
@@ -74,7 +74,7 @@ def _read(path: str, stdin: IO[str] | None) -> str:
 def main(argv: list[str], env: Environment) -> int:
     from reports.render import EXTENSIONS, FORMATS, format_for_path, render
 
-    parser = _Parser(
+    parser = CommandParser(
         prog="login-doctor render",
         description="Re-render a saved JSON report as another format.",
         epilog=f"Formats: {', '.join(FORMATS)}. With -o and no --format, the extension decides "

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from diagnose.cli import PROG, _Parser, check_writable
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import PROG, CommandParser, check_writable
 from diagnose.settings import UsageError
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
@@ -42,7 +42,7 @@ Candidate = tuple[str, str | None]
 def main(argv: list[str], env: Environment) -> int:
     from reports.summary import SUMMARY_EXTENSIONS, SUMMARY_FORMATS
 
-    parser = _Parser(
+    parser = CommandParser(
         prog="login-doctor summarize",
         description="Summarize many JSON reports: per checklist item, check and finding code, "
         "how many endpoints pass, warn and fail (most common failures first).",

@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from diagnose.cli import _Parser
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import CommandParser
 from diagnose.settings import UsageError
+
+if TYPE_CHECKING:
+    from checks.url import AddressJudgement
 
 MAX_LINE_BYTES = 64 * 1024
 """A longer stdin line is judged ``invalid`` (too long) without being held whole in memory."""
@@ -50,8 +53,8 @@ _MARK = {
 }
 
 
-def build_parser() -> _Parser:
-    parser = _Parser(
+def build_parser() -> CommandParser:
+    parser = CommandParser(
         prog="login-doctor url",
         description="Judge web addresses offline: is each one the official sign-in address, and if not, why?",
         epilog="Exit codes: 0 every address is official, 1 at least one is not (official-but-warn included), "
@@ -76,19 +79,13 @@ def main(argv: list[str], env: Environment) -> int:
     profile = load_profile(ns.profile)
     fmt = ns.format or ("text" if env.stdout_isatty else "json")
 
-    from checks._url.policy import policy_for
-    from checks.url import UrlCheck
-    from diagnose.redact import Redactor
+    from checks.url import AddressJudge
 
-    check = UrlCheck()
-    policy = policy_for(profile)  # built once: PSL, skeletons, typosquat tables
+    judge = AddressJudge(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
-    for text in _addresses(ns.addresses, env.stdin):
-        redactor = Redactor()
-        outcome = check.assess(text, profile, redactor, policy)
-        verdict = outcome.details["verdict"]
-        all_official &= verdict == "official"
-        record = _record(text, outcome, redactor)
+    for judgement in judge.judge_all(_addresses(ns.addresses, env.stdin)):
+        all_official &= judgement.official
+        record = _record(judgement)
         env.stdout.write(_json_line(record) if fmt == "json" else _text_block(record))
     env.stdout.flush()
     return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
@@ -135,13 +132,13 @@ _PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")
 """Details keys left out of each line: repeated at the top level, or the same on every line."""
 
 
-def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
-    details = outcome.details
+def _record(judgement: AddressJudgement) -> dict[str, Any]:
+    details = judgement.details
     return {
-        "input": _shown_input(text, redactor, outcome.findings),
-        "verdict": details["verdict"],
-        "status": outcome.resolved_status().value,
-        "summary": outcome.summary,
+        "input": _shown_input(judgement),
+        "verdict": judgement.verdict,
+        "status": judgement.status.value,
+        "summary": judgement.summary,
         "codes": details["codes"],
         "details": {k: v for k, v in details.items() if k not in _PER_RUN},
         "findings": [
@@ -152,12 +149,12 @@ def _record(text: str, outcome: Any, redactor: Any) -> dict[str, Any]:
                 "remediation": f.remediation,
                 "evidence": f.evidence,
             }
-            for f in outcome.findings
+            for f in judgement.findings
         ],
     }
 
 
-def _shown_input(text: str, redactor: Any, findings: Any) -> str:
+def _shown_input(judgement: AddressJudgement) -> str:
     """The input as given, printable (bad bytes as U+FFFD) and capped; redacted only
     when judging it met a secret (a password, a token parameter, a person's user name).
 
@@ -169,11 +166,14 @@ def _shown_input(text: str, redactor: Any, findings: Any) -> str:
     """
     from diagnose.redact import Redactor
 
+    text = judgement.input
     printable = text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
     if len(printable) > 2048:
         return printable[:2048] + f"… ({len(printable):,} characters)"
-    removed = set(redactor.fields)
-    if removed and any(f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in findings):
+    removed = set(judgement.redacted)
+    if removed and any(
+        f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in judgement.findings
+    ):
         removed.discard("url:userinfo")
     if not removed:
         return printable

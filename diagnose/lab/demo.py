@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from diagnose.cli import PROG, _Parser
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import PROG, CommandParser
 from diagnose.lab.scenario import Scenario, all_scenarios, diagnose_scenario
 from diagnose.model import Report, report_to_json
 from diagnose.settings import UsageError
@@ -48,8 +48,8 @@ FIRST = "healthy"
 """Shown first: what a working sign-in looks like, before the broken ones."""
 
 
-def build_parser() -> _Parser:
-    p = _Parser(
+def build_parser() -> CommandParser:
+    p = CommandParser(
         prog=f"{PROG} demo",
         description="Start the local lab (loopback only, no network needed), diagnose its scenarios "
         "and print the reports. Without SCENARIO: the healthy scenario and every demo scenario.",

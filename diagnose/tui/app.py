@@ -10,7 +10,7 @@ Cancelling (``s``, ``q``, Ctrl-C) cancels the worker: the runner catches the
 cancellation and still returns a report of what finished, marked
 ``interrupted``, exactly as a headless run does on Ctrl-C. :func:`run_tui`
 then writes the ``-o`` files and returns the exit code a headless run of the
-same report would (:func:`diagnose.cli.exit_status`).
+same report would (:func:`diagnose.frontend.exit_status`).
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def run_tui(
 
 def conclude(app: LoginDoctorApp, outputs: Sequence[tuple[Path, str]], env: Environment) -> int:
     """After the app closed: write ``-o`` files, say the result on stderr, return the exit code."""
-    from diagnose.cli import PROG, finish
+    from diagnose.frontend import PROG, finish
     from reports.labels import OVERALL_SENTENCE, label
 
     report = app.report

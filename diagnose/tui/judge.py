@@ -59,6 +59,7 @@ async def judge_address(
     guess.
     """
     from diagnose.check import check_result_from
+    from diagnose.net import OfflineNet
     from diagnose.session import make_target
 
     try:
@@ -69,7 +70,7 @@ async def judge_address(
         target=target,
         profile=profile,
         settings=settings or Settings(),
-        net=None,  # offline: the url check judges text, never the network
+        net=OfflineNet(settings or Settings()),  # the url check judges text, never the network
         clock=clock,
     )
     try:
@@ -82,7 +83,7 @@ async def judge_address(
         return None
     worst = sorted(
         (f for f in result.findings if f.severity is not Severity.INFO),
-        key=lambda f: list(Severity).index(f.severity),
+        key=lambda f: f.severity.rank,
     )
     text_out = worst[0].message if worst else result.summary
     return Verdict(result.status, text_out)

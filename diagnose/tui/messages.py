@@ -5,61 +5,55 @@ knows nothing of Textual; the app's worker wraps each one in a message here
 and posts it, so the UI updates from its own message loop. Every message
 carries the number of the run it belongs to: a late message from a cancelled
 run can never overwrite the next run's rows.
+
+One base holds the run number and the event; each subclass only names the
+event it carries, so handlers can be written per kind (``@on(RunStarted)``).
 """
 
 from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 
 from diagnose import events
 
+E = TypeVar("E", events.RunStarted, events.CheckStarted, events.CheckFinished, events.RunFinished)
 
-class EngineMessage(Message):
+
+class EngineMessage(Message, Generic[E]):
     """Base of the messages that carry an engine event."""
 
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, event: E) -> None:
         super().__init__()
         self.run_id = run_id
+        self.event: E = event
 
 
-class RunStarted(EngineMessage):
+class RunStarted(EngineMessage[events.RunStarted]):
     """The plan is fixed; rows start waiting."""
 
-    def __init__(self, run_id: int, event: events.RunStarted) -> None:
-        super().__init__(run_id)
-        self.event = event
 
-
-class CheckStarted(EngineMessage):
+class CheckStarted(EngineMessage[events.CheckStarted]):
     """A check began: its row spins."""
 
-    def __init__(self, run_id: int, event: events.CheckStarted) -> None:
-        super().__init__(run_id)
-        self.event = event
 
-
-class CheckFinished(EngineMessage):
+class CheckFinished(EngineMessage[events.CheckFinished]):
     """A check has its result: its row may be decided."""
 
-    def __init__(self, run_id: int, event: events.CheckFinished) -> None:
-        super().__init__(run_id)
-        self.event = event
 
-
-class RunFinished(EngineMessage):
+class RunFinished(EngineMessage[events.RunFinished]):
     """The report is complete (also after a cancel: then it is marked interrupted)."""
 
-    def __init__(self, run_id: int, event: events.RunFinished) -> None:
-        super().__init__(run_id)
-        self.event = event
+
+_MESSAGE_FOR: dict[type[Any], type[EngineMessage[Any]]] = {
+    events.RunStarted: RunStarted,
+    events.CheckStarted: CheckStarted,
+    events.CheckFinished: CheckFinished,
+    events.RunFinished: RunFinished,
+}
 
 
-def message_for(event: events.Event, run_id: int) -> EngineMessage:
+def message_for(event: events.Event, run_id: int) -> EngineMessage[Any]:
     """Wrap an engine event in its message."""
-    if isinstance(event, events.RunStarted):
-        return RunStarted(run_id, event)
-    if isinstance(event, events.CheckStarted):
-        return CheckStarted(run_id, event)
-    if isinstance(event, events.CheckFinished):
-        return CheckFinished(run_id, event)
-    return RunFinished(run_id, event)
+    return _MESSAGE_FOR[type(event)](run_id, event)

@@ -1,17 +1,17 @@
 """The reference clock: the true time as the ``clock`` check measured it.
 
 Authenticator codes are only accepted when the phone's clock is right; the
-person compares the phone with this clock. The ``clock`` check publishes
-``details["offset_s"]`` = the device's time minus the true time (seconds), so
-the true time now is the device's time minus that offset. Without a
-measurement the TUI says so instead of showing the device's own clock.
+person compares the phone with this clock. The ``clock`` check hands on a
+:class:`~diagnose.facts.ClockOffset`: the device's time minus the true time
+(seconds), so the true time now is the device's time minus that offset.
+Without a measurement the TUI says so instead of showing the device's own clock.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
+from diagnose.facts import ClockOffset
 from diagnose.model import Report
 
 CLOCK_CHECK_ID = "clock"
@@ -22,12 +22,8 @@ def measured_offset(report: Report | None) -> float | None:
     if report is None:
         return None
     result = report.check(CLOCK_CHECK_ID)
-    if result is None:
-        return None
-    offset = result.details.get("offset_s")
-    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or not math.isfinite(offset):
-        return None
-    return float(offset)
+    measured = result.fact(ClockOffset) if result is not None else None
+    return measured.offset_s if measured is not None else None
 
 
 def true_time(device_now: float, offset_s: float) -> datetime:

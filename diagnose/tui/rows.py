@@ -7,7 +7,7 @@ which status. Once the run's :class:`~diagnose.model.Report` arrives its
 checklist is authoritative, so the screen always agrees with the exported
 report.
 
-Rows are the checklist items of ``reports/checklist.toml`` in order, followed
+Rows are the checklist items of ``diagnose/checklist.toml`` in order, followed
 by one row per planned check that no item names (a plugin's check must not be
 invisible).
 """
@@ -66,7 +66,7 @@ class RowView:
 
 def build_rows(plan: Plan, profile: Profile) -> tuple[Row, ...]:
     """The rows for a plan: every checklist item, then checks no item covers."""
-    from reports.checklist import evaluate, load_checklist
+    from diagnose.checklist import evaluate, load_checklist
 
     items = load_checklist()
     # Deciding with no results gives each item its "unknown"/manual advice,

@@ -24,12 +24,13 @@ from checks._certificate.interception import match_bad_root, match_product
 from checks._certificate.names import match_host, wildcard_covers
 from checks.certificate import CertificateCheck
 from diagnose.check import CheckContext
+from diagnose.facts import ClockOffset
 from diagnose.lab.pki import CertificateAuthority, now
 from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, all_scenarios, diagnose_scenario, signin_app
 from diagnose.lab.scenarios.certificate import OffsetClock
 from diagnose.lab.servers import LabServer, server_context
 from diagnose.model import CheckResult, Finding, Report, Status, Target, report_to_json
-from diagnose.net import fetch_chain
+from diagnose.net.tls import fetch_chain
 from reports.schema import validation_errors
 
 HOST = f"app.{LAB_DOMAIN}"
@@ -314,9 +315,9 @@ def context(run: Any, *, clock: Any = None, results: dict[str, CheckResult] | No
 
 
 def clock_result(offset: float, status: Status = Status.FAIL) -> CheckResult:
-    """What the clock check reports (only ``status`` and ``details["offset_s"]`` are read)."""
+    """What the clock check reports (only its ``status`` and its ClockOffset fact are read)."""
     return CheckResult(id="clock", title="clock", status=status, summary="", duration_ms=1,
-                       details={"offset_s": offset})
+                       details={"offset_s": offset}, facts=(ClockOffset(offset, 0.5, "ntp"),))
 
 
 async def run_with_clock(issued_days: tuple[float, float], offset: float | None, status: Status = Status.FAIL,
@@ -360,7 +361,10 @@ async def test_a_really_expired_certificate_stays_expired_whatever_the_clock() -
 
 
 async def test_a_clock_result_without_an_offset_is_ignored() -> None:
-    for bad in (float("nan"), "12", True):
+    for unmeasurable in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            ClockOffset(unmeasurable, 0.5, "ntp")  # a fact cannot hold what was not measured
+    for bad in (float("nan"), "12", True):  # an offset in the details alone is not a fact
         result = CheckResult(id="clock", title="clock", status=Status.FAIL, summary="", duration_ms=1,
                              details={"offset_s": bad})
         from checks.certificate import clock_offset

@@ -505,10 +505,6 @@ class RecordingNet(Net):
     udp: list[tuple[str, int]] = field(default_factory=list)
     tcp: list[tuple[str, int, str]] = field(default_factory=list)
 
-    async def udp_exchange(self, host: str, port: int, payload: bytes, timeout: float) -> tuple[bytes, str]:
-        self.udp.append((host, port))
-        return await super().udp_exchange(host, port, payload, timeout)
-
     async def udp_exchange_timed(
         self, host: str, port: int, payload: bytes, timeout: float, now: Callable[[], float]
     ) -> UdpReply:

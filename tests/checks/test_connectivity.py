@@ -26,10 +26,11 @@ from typing import Any
 import pytest
 
 from diagnose.check import load_catalogue
+from diagnose.facts import OutOfTime
 from diagnose.lab.scenario import LAB_DOMAIN, DiagnosedScenario, Lab, all_scenarios, diagnose_scenario
 from diagnose.lab.scenarios import connectivity as lab
 from diagnose.model import CheckResult, Finding, Report, Status, report_to_json
-from diagnose.net import TCP_TIMEOUT, TcpError, tcp_probe
+from diagnose.net import TCP_TIMEOUT, TcpError
 from reports.schema import validation_errors
 
 SCENARIOS = all_scenarios()
@@ -196,7 +197,7 @@ async def test_the_bogon_trap_sees_a_connection() -> None:
     async with Lab() as the_lab, SCENARIOS["dns-bogon"].factory(the_lab) as run:
         lookup = await run.net.system().lookup("app.atera.com")
         port = int(run.url.split(":")[2].split("/")[0])
-        probes = [await tcp_probe(address, port) for address in lookup.addresses]
+        probes = [await run.net.tcp_probe(address, port) for address in lookup.addresses]
         await asyncio.sleep(0.05)
         assert all(p.ok for p in probes)
         assert len(run.observed["trap_connections"]) == 2
@@ -256,12 +257,6 @@ def test_tcp_unreachable(diagnosed: Diagnosed) -> None:
     _no_portal(result)
 
 
-async def test_the_unroutable_address_is_refused_by_the_kernel() -> None:
-    """The connect fails locally with an errno (no SYN is sent, so there is nothing to time out)."""
-    probe = await tcp_probe(lab.UNROUTABLE, 443)
-    assert probe.error is TcpError.UNREACHABLE, probe.detail
-
-
 def test_ip_family_broken(diagnosed: Diagnosed) -> None:
     check = connectivity(diagnose(diagnosed, "ip-family-broken", Status.WARN, ["connectivity.ip_family_broken"]).report)
     evidence = finding(check, "connectivity.ip_family_broken").evidence
@@ -272,12 +267,19 @@ def test_ip_family_broken(diagnosed: Diagnosed) -> None:
     assert check.details["http"]["status_code"] == 200
 
 
-@pytest.mark.parametrize("name", ["black-hole", "syn-dropped-deadline"])
-def test_black_holed_target_ends_at_the_deadline_with_a_report(diagnosed: Diagnosed, name: str) -> None:
+@pytest.mark.parametrize(("name", "step"), [("black-hole", "tls_handshake"), ("syn-dropped-deadline", "tcp_connect")])
+def test_black_holed_target_ends_at_the_deadline_with_a_report(diagnosed: Diagnosed, name: str, step: str) -> None:
     report = diagnose(diagnosed, name, Status.ERROR, []).report
     check = connectivity(report)
-    assert check.details == {"error": "cut off by the run's deadline"}
-    assert any(f"{lab.DEADLINE:g} s time limit" in w for w in report.warnings)
+    # The check budgets its steps from the run's deadline and concludes by itself, naming the
+    # step the deadline cut short and what it saw until then, instead of being cut off blind.
+    assert check.details["out_of_time"]["step"] == step
+    assert "ran out of time during" in check.summary and check.details["out_of_time"]["title"] in check.summary
+    fact = check.fact(OutOfTime)
+    assert fact is not None and fact.step == step
+    assert "error" not in check.details  # not the runner's "cut off"
+    assert check.duration_ms < lab.DEADLINE * 1000
+    assert any(f"{lab.DEADLINE:g} s time limit" in w and "ran out of time" in w for w in report.warnings)
     assert report.status is Status.ERROR
     assert checklist_status(report, "internet-connection") is Status.ERROR  # never shown as passed
 

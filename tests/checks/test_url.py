@@ -20,7 +20,7 @@ from publicsuffixlist import PublicSuffixList
 from checks._url import policy as policy_module
 from checks._url.judge import VERDICTS, judge
 from checks._url.policy import policy_for
-from checks.url import VERDICT_STATUS, UrlCheck
+from checks.url import VERDICT_STATUS, AddressJudge, UrlCheck
 from diagnose.check import builtin_catalogue
 from diagnose.cli import run
 from diagnose.environment import Environment
@@ -366,6 +366,22 @@ def test_policy_is_built_once_per_profile() -> None:
     for _ in range(3):
         assert policy_for(load_profile("atera")) is first
     assert builds == policy_module.BUILDS
+
+
+def test_batch_api_gives_what_the_check_reports_with_one_redactor_per_address() -> None:
+    judge = AddressJudge(ATERA)
+    texts = ["https://app.atera.com/users/login", "https://bob:hunter2@evil.example/?token=abc",
+             "https://app.atera.com.evil.net/", "not a url at all"]
+    judgements = list(judge.judge_all(texts))
+    assert [j.verdict for j in judgements] == ["official", "unrelated", "lookalike", "invalid"]
+    for text, judgement in zip(texts, judgements, strict=True):
+        outcome = CHECK.assess(text, ATERA)
+        assert judgement.status is outcome.resolved_status() is VERDICT_STATUS[judgement.verdict]
+        assert (judgement.summary, judgement.findings, dict(judgement.details)) == (
+            outcome.summary, outcome.findings, dict(outcome.details))
+        assert judgement.official is (judgement.verdict == "official") and judgement.input == text
+    assert judgements[1].redacted and "hunter2" not in json.dumps(dict(judgements[1].details))
+    assert judgements[0].redacted == () and judgements[2].redacted == ()  # nothing carried over
 
 
 # -- inside a diagnosis run ---------------------------------------------------------------

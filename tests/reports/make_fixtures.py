@@ -98,9 +98,9 @@ def _report(
     environment: dict[str, Any] | None = None,
     target: tuple[str, str, str] = ("https://app.atera.com/users/login",) * 2 + ("app.atera.com",),
 ) -> dict[str, Any]:
+    from diagnose.checklist import evaluate
     from diagnose.model import Report, Status, Target, overall_status, report_to_json
     from diagnose.profiles import load_profile
-    from reports.checklist import evaluate
 
     profile = load_profile("atera")
     status = overall_status(checks)

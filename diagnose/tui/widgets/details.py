@@ -20,8 +20,6 @@ from diagnose.model import CheckResult, Finding, Severity
 from diagnose.tui.rows import Activity, Phase, Row, RowView, RunState
 from diagnose.tui.widgets.checklist import status_class, status_text
 
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
-
 
 def _text(content: str, *classes: str) -> Static:
     return Static(content, classes=" ".join(classes), markup=False)
@@ -77,7 +75,7 @@ class ItemDetails(Vertical):
         yield _text(status_text(_done(result)), "item-status", f"-{result.status.value}")
         problems = sorted(
             (f for f in result.findings if f.severity is not Severity.INFO),
-            key=lambda f: _SEVERITY_RANK[f.severity],
+            key=lambda f: f.severity.rank,
         )
         if result.summary not in {f.message for f in problems}:
             yield _text(result.summary, "check-summary")
@@ -114,7 +112,7 @@ def _technical(result: CheckResult) -> str:
         f"check {result.id} version {result.version or '-'} ({result.source}), "
         f"status {result.status.value}, {result.duration_ms} ms"
     ]
-    for finding in sorted(result.findings, key=lambda f: _SEVERITY_RANK[f.severity]):
+    for finding in sorted(result.findings, key=lambda f: f.severity.rank):
         lines.append("")
         lines.extend(_finding_lines(finding))
     if result.details:

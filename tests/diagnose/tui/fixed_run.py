@@ -13,14 +13,15 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from diagnose.check import Check, CheckContext, FindingSpec, Outcome
+from diagnose.checklist import evaluate
 from diagnose.events import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
+from diagnose.facts import ClockOffset
 from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH
 from diagnose.model import CheckResult, Finding, Report, Severity, Status, Target
 from diagnose.profiles import Profile, profile_from_mapping
 from diagnose.registry import CheckInfo, Plan
 from diagnose.session import Diagnosis
 from diagnose.settings import Settings
-from reports.checklist import evaluate
 
 NOW = 1_795_000_000.0
 """2026-11-18 11:06:40 UTC: the fixed "device" time of every screenshot."""
@@ -136,7 +137,8 @@ HEALTHY = (
     _result("url", Status.PASS, f"app.{LAB_DOMAIN} is an official Atera (lab) address.", 1),
     _result("connectivity", Status.PASS, f"app.{LAB_DOMAIN} is reachable: the sign-in page answered 200 OK.", 38),
     _result("certificate", Status.PASS, "The certificate is valid for 89 more days and trusted.", 12),
-    _result("clock", Status.PASS, "Your clock is 0.2 s ahead of the time server: fine.", 51, details={"offset_s": 0.2}),
+    _result("clock", Status.PASS, "Your clock is 0.2 s ahead of the time server: fine.", 51, details={"offset_s": 0.2},
+            facts=(ClockOffset(0.2, 0.01, "ntp"),)),
     _result("redirects", Status.PASS, "The sign-in page loads after 1 redirect; cookies are accepted.", 20),
 )
 
@@ -147,7 +149,8 @@ FAILING = (
         findings=(NXDOMAIN,), details={"dns": {"system": "NXDOMAIN"}},
     ),
     _result("certificate", Status.SKIP, "Skipped because the connectivity check did not pass (fail).", 0),
-    _result("clock", Status.WARN, "Your clock is 42.0 s ahead of the time server.", 51, details={"offset_s": 42.0}),
+    _result("clock", Status.WARN, "Your clock is 42.0 s ahead of the time server.", 51, details={"offset_s": 42.0},
+            facts=(ClockOffset(42.0, 0.01, "ntp"),)),
     _result("redirects", Status.SKIP, "Skipped because the connectivity check did not pass (fail).", 0),
 )
 

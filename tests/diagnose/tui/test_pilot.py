@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Collapsible, Input, ListView, Static
 
-from diagnose.cli import exit_status, finish
 from diagnose.environment import Environment, ExitStatus
+from diagnose.frontend import exit_status, finish
 from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, LabRun, all_scenarios
 from diagnose.lab.servers import LabServer, black_hole, server_context
 from diagnose.model import Status

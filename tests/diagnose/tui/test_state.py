@@ -11,6 +11,7 @@ import pytest
 
 from diagnose import events
 from diagnose.check import Check, CheckContext, Outcome
+from diagnose.checklist import load_checklist
 from diagnose.model import CheckResult, Finding, Severity, Status
 from diagnose.registry import CheckInfo, Plan, discover
 from diagnose.tui import messages
@@ -20,7 +21,6 @@ from diagnose.tui.refclock import describe_offset, measured_offset, true_time
 from diagnose.tui.rows import EXTRA_ROW_PREFIX, Activity, Phase, RunState, build_rows
 from diagnose.tui.summary import short_summary
 from diagnose.tui.widgets.checklist import status_text
-from reports.checklist import load_checklist
 from reports.schema import validation_errors
 from tests.diagnose.tui import fixed_run
 

@@ -1,0 +1,58 @@
+"""Facts one check hands another: typed, frozen values on a result, not paths into ``details``.
+
+A check puts them on its :class:`~diagnose.check.Outcome` (``facts=``, or
+:meth:`~diagnose.check.CheckRun.hand_on`); the runner copies them onto the
+:class:`~diagnose.model.CheckResult`, where a dependant check reads one with
+:meth:`~diagnose.check.CheckContext.fact` and a front end with
+:meth:`~diagnose.model.CheckResult.fact`. The report's JSON is unchanged:
+``details`` still carries the same values for people and scripts.
+
+These types sit at the bottom layer (they import nothing of the project), so
+any check, renderer or front end may use them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """How the ``connectivity`` check reached the sign-in service."""
+
+    host: str
+    port: int
+    address: str | None
+    """The address a direct connection reached (the one a browser would use); None through a proxy,
+    which resolves the name and connects itself."""
+    proxy: str | None = None
+    """The proxy the traffic goes through (redacted URL); None for a direct connection."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClockOffset:
+    """This device's clock as the ``clock`` check measured it."""
+
+    offset_s: float
+    """This device's time minus the true time, in seconds: positive means the device is ahead."""
+    uncertainty_s: float
+    """Half-width of the interval the true offset lies in (seconds, never negative)."""
+    source: str
+    """``ntp`` (time servers) or ``http_date`` (web servers' ``Date`` headers)."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.offset_s) and math.isfinite(self.uncertainty_s)) or self.uncertainty_s < 0:
+            raise ValueError(f"not a measured clock offset: {self.offset_s!r} ± {self.uncertainty_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfTime:
+    """A check stopped at a step because the run's deadline left no time to finish it."""
+
+    step: str
+    """The step's id, e.g. ``tls_handshake`` (stable: scripts may read it)."""
+    title: str
+    """The step in plain words, a noun phrase: "the TLS handshake with 192.0.2.1:443"."""
+    seen: str
+    """What the check had seen by then, in plain words."""
