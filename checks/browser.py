@@ -17,21 +17,27 @@ process without a user profile (a service account) skips it with that reason.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from checks._browser.extensions import known_extensions
 from checks._browser.host import Host
 from checks._browser.inspect import Inspection, inspect, make_site
-from checks._browser.judge import Facts, Verdict, judge, judge_problem, sending
+from checks._browser.judge import Facts, judge, judge_problem, sending
 from checks._browser.model import Site
 from checks._browser.report import details
 from checks.redirects import SERVER_LIMITS
-from diagnose.check import Check, CheckContext, Outcome, load_catalogue
-from diagnose.model import CheckResult, Finding, Severity, Status
+from diagnose.check import Check, CheckContext, CheckRun, Outcome, load_catalogue
+from diagnose.facts import Intercepted
+from diagnose.model import Severity, Status
 
-INSPECTION_BUDGET = 8.0
-"""Seconds the inspection may take at most (every read is also size-capped)."""
+INSPECTION_LIMIT = 8.0
+"""Seconds reading the profiles may take at most (less when the run's deadline is nearer);
+every read is also size-capped."""
+
+STEP = "inspection"
+STEP_TITLE = "the reading of the browser profiles"
 
 
 class BrowserCheck(Check):
@@ -47,7 +53,9 @@ class BrowserCheck(Check):
         "system's certificates, extensions known to break sign-in pages, and browsers older than the vendor "
         "supports. Cookie values are never read, and every file read is listed in the report."
     )
-    optional = ("certificate",)
+    reads_later = ("certificate",)
+    """Only for Firefox profiles that ignore the system's roots: whether the certificate check found an
+    interception root installed there. Read after the profiles, so a slow network never delays the rest."""
     timeout = 15.0
     findings = load_catalogue("browser")
 
@@ -60,21 +68,40 @@ class BrowserCheck(Check):
         return Host.current(getattr(ctx.settings, "browser_home", None))
 
     async def run(self, ctx: CheckContext) -> Outcome:
-        section = ctx.profile.section("browser")
-        site = make_site(
-            ctx.target.url,
-            ctx.profile.signin_urls,
-            [str(d) for d in ctx.profile.section("redirects").get("identity_providers", []) if isinstance(d, str)],
+        run = self.start(ctx, host=ctx.target.host)
+        return await run.conclude(_steps(run, self.host(ctx)))
+
+
+async def _steps(run: CheckRun, host: Host) -> Outcome:
+    ctx = run.ctx
+    site = make_site(
+        ctx.target.url,
+        ctx.profile.signin_urls,
+        [str(d) for d in ctx.profile.section("redirects").get("identity_providers", []) if isinstance(d, str)],
+    )
+    facts = _facts(ctx.profile.section("browser"), ctx, host, site)
+    budget = run.budget(INSPECTION_LIMIT)
+    if budget.exhausted:
+        raise run.out_of_time(STEP, STEP_TITLE, "no time was left to start reading them")
+    now = ctx.clock.time()
+    inspection = await asyncio.to_thread(
+        inspect, host, site, extra=tuple(ctx.settings.browser_profiles), known=facts.known, now=now,
+        budget_seconds=budget.seconds, monotonic=ctx.clock.monotonic,
+    )
+    if any(state.enterprise_roots is False for state in inspection.profiles):
+        facts = replace(facts, interception=await _interception(run))
+    return _Outcome(run, inspection, site, facts, now).build(cut=budget.cut)
+
+
+async def _interception(run: CheckRun) -> Intercepted | None:
+    """The certificate check's interception fact, waiting for that check while this one's time allows."""
+    certificate = await run.result_later("certificate")
+    if run.not_finished:
+        run.details["os_roots_undecided"] = (
+            "The certificate check had not finished when this check's time was up, so whether a Firefox "
+            "profile that ignores the system's certificates will warn on this site was not decided."
         )
-        host = self.host(ctx)
-        facts = _facts(section, ctx, host, site)
-        extra = tuple(getattr(ctx.settings, "browser_profiles", ()) or ())
-        now = ctx.clock.time()
-        inspection = await asyncio.to_thread(
-            inspect, host, site, extra=extra, known=facts.known, now=now,
-            budget_seconds=min(INSPECTION_BUDGET, self.timeout - 2.0),
-        )
-        return _Outcome(self, ctx, inspection, site, facts, now).build()
+    return certificate.fact(Intercepted) if certificate is not None else None
 
 
 def _facts(section: Mapping[str, Any], ctx: CheckContext, host: Host, site: Site) -> Facts:
@@ -89,70 +116,53 @@ def _facts(section: Mapping[str, Any], ctx: CheckContext, host: Host, site: Site
         known=known_extensions(section.get("known_extensions", [])),
         server_limits=SERVER_LIMITS,
         system_proxy=_system_proxy(ctx, site),
-        interception=_interception(ctx.result("certificate")),
         show=host.show,
     )
 
 
 def _system_proxy(ctx: CheckContext, site: Site) -> str | None:
-    proxy_for = getattr(ctx.net, "proxy_for", None)
-    if proxy_for is None:
-        return None
     try:
-        proxy = proxy_for(site.url)
+        return ctx.net.proxy_for(site.url)
     except (OSError, ValueError):
         return None
-    return str(proxy) if proxy else None
-
-
-def _interception(result: CheckResult | None) -> Mapping[str, Any] | None:
-    """The certificate check's interception finding, when its root is installed in the operating system."""
-    if result is None:
-        return None
-    for finding in result.findings:
-        if finding.code != "certificate.intercepted":
-            continue
-        anchor = finding.evidence.get("anchor")
-        if isinstance(anchor, dict) and anchor.get("store") == "operating_system":
-            return finding.evidence
-    return None
 
 
 class _Outcome:
-    def __init__(self, check: BrowserCheck, ctx: CheckContext, inspection: Inspection, site: Site, facts: Facts,
-                 now: float) -> None:
-        self.check = check
-        self.ctx = ctx
+    def __init__(self, run: CheckRun, inspection: Inspection, site: Site, facts: Facts, now: float) -> None:
+        self.run = run
         self.inspection = inspection
         self.site = site
         self.facts = facts
         self.now = now
 
-    def build(self) -> Outcome:
-        inspection = self.inspection
+    def build(self, *, cut: bool) -> Outcome:
+        run, inspection = self.run, self.inspection
         sendings = [sending(state, self.site, self.now) for state in inspection.profiles]
-        info = details(inspection, self.site, self.facts, sendings)
+        run.details.update(details(inspection, self.site, self.facts, sendings))
         if inspection.skipped is not None:
-            return self.check.outcome(f"Skipped: {inspection.skipped}", details=info, status=Status.SKIP)
+            return run.outcome(f"Skipped: {inspection.skipped}", Status.SKIP)
         verdicts = [judge_problem(who, p, self.facts.show(p.path)) for who, p in inspection.problems]
         for state, sent in zip(inspection.profiles, sendings, strict=True):
             verdicts.extend(judge(state, self.site, self.facts, self.now, sent))
-        findings = [self.finding(v) for v in verdicts]
-        return self.check.outcome(self.summary(findings), findings, info)
-
-    def finding(self, verdict: Verdict) -> Finding:
-        facts = self.ctx.profile.facts_for_messages()
-        evidence = {k: self._redacted(k, v) for k, v in verdict.evidence.items()}
-        return self.check.finding(verdict.code, evidence=evidence, facts=facts, severity=verdict.severity)
+        for verdict in verdicts:
+            evidence = {k: self._redacted(k, v) for k, v in verdict.evidence.items()}
+            run.add(verdict.code, evidence, severity=verdict.severity)
+        if inspection.out_of_time and cut:
+            # The run's deadline, not the check's own limit, stopped the reading.
+            read = len(inspection.profiles)
+            seen = f"{read} profile{'s' if read != 1 else ''} read, {inspection.unread} not"
+            return run.ran_out_of_time(STEP, STEP_TITLE, seen, found=self.summary())
+        return run.outcome(self.summary())
 
     def _redacted(self, key: str, value: Any) -> Any:
+        redact = self.run.ctx.redact
         if isinstance(value, str) and key in ("url", "system_proxy", "server", "pac_url"):
-            return self.ctx.redact.url(value)
+            return redact.url(value)
         if isinstance(value, str) and key == "browser_proxy":
-            return self.ctx.redact.text(value)
+            return redact.text(value)
         return value
 
-    def summary(self, findings: Sequence[Finding]) -> str:
+    def summary(self) -> str:
         profiles = self.inspection.profiles
         names = ", ".join(f"{s.profile.browser} '{s.profile.name}'" for s in profiles[:4])
         if len(profiles) > 4:
@@ -161,8 +171,7 @@ class _Outcome:
             f"Read the local settings of {len(profiles)} browser profile{'s' if len(profiles) != 1 else ''}"
             f"{f' ({names})' if names else ''}, read-only and without cookie values"
         )
-        serious = sorted((f for f in findings if f.severity is not Severity.INFO), key=lambda f: f.severity.rank)
+        serious = [f for f in self.run.by_severity() if f.severity is not Severity.INFO]
         if serious:
             return f"{read}: {serious[0].message}"
         return f"{read}: nothing in them gets in the way of signing in to {self.site.host}."
-

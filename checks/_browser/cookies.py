@@ -17,7 +17,7 @@ Measured with Chromium 156 on Linux: a 20-byte value is stored as 67 bytes
 (3 + 64: 32 + 20 = 52 bytes padded to 64).
 
 Which cookies are sent follows RFC 6265bis §5.8.3 with the shared rules of
-:mod:`checks._redirects.rules` (domain-match, path-match, secure), for a
+:mod:`checks.redirects` (domain-match, path-match, secure), for a
 top-level navigation the person starts by typing the address (so
 ``SameSite`` does not hold any back), in the default (unpartitioned or
 first-party partitioned) cookie jar.
@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from checks._browser.model import Site, StoredCookie
-from checks._redirects.rules import domain_match, is_loopback_host, path_match
+from checks.redirects import domain_match, is_loopback_host, path_match
 
 WINDOWS_EPOCH_OFFSET = 11_644_473_600
 """Seconds from 1601-01-01 (Chromium's epoch) to 1970-01-01."""

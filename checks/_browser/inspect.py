@@ -15,7 +15,7 @@ from checks._browser.firefox import read_firefox
 from checks._browser.host import Host
 from checks._browser.locations import discover
 from checks._browser.model import BrowserProfile, Family, ProfileState, Site
-from checks._redirects.rules import registrable_domain
+from checks.redirects import registrable_domain
 
 _HOSTILE_CONTENT = (ValueError, TypeError, KeyError, AttributeError, RecursionError, UnicodeError, OverflowError)
 """What a malformed profile file can make a reader raise; it becomes a ``corrupt`` problem of that profile."""
@@ -34,6 +34,8 @@ class Inspection:
     skipped: str | None = None
     """Why nothing was read (no user profile, no browser data), or None."""
     out_of_time: bool = False
+    unread: int = 0
+    """Profiles found but not read because the time ran out."""
     elapsed_ms: int = 0
 
 
@@ -84,11 +86,15 @@ def inspect(
     for profile in found.profiles:
         if budget.expired():
             result.out_of_time = True
+            result.unread += 1
             result.problems.append((profile.who, ReadError("timeout", profile.directory,
                                                            "the check ran out of time before reading this profile")))
             continue
         result.profiles.append(_read(profile, site, reader, host, found.versions, known, now))
     result.files = reader.records
+    # A query or read the budget interrupted inside a profile counts too.
+    result.out_of_time = result.out_of_time or any(
+        p.kind == "timeout" for state in result.profiles for p in state.problems)
     if not found.profiles and not found.problems:
         looked = ", ".join(s["location"] for s in found.searched[:6])
         result.skipped = (

@@ -17,6 +17,7 @@ from checks._browser.cookies import Request, duplicates, expired, header_bytes, 
 from checks._browser.extensions import KnownExtension, recognise
 from checks._browser.files import ReadError
 from checks._browser.model import Family, ProfileState, Site, StoredCookie
+from diagnose.facts import Intercepted
 from diagnose.model import Severity
 
 COOKIE_LINE_PREFIX = len("Cookie: ")
@@ -43,8 +44,8 @@ class Facts:
     """(server, bytes, setting): the ``redirects`` check's header-size limits."""
     system_proxy: str | None = None
     """The proxy the operating system (or environment) uses for the sign-in address, None for direct."""
-    interception: Mapping[str, Any] | None = None
-    """Evidence of a ``certificate.intercepted`` finding whose root is installed in the operating system."""
+    interception: Intercepted | None = None
+    """What the ``certificate`` check handed on when it found the connection intercepted."""
     show: Callable[[Any], str] = str
     """A path as the report shows it (the home directory as ``~``)."""
 
@@ -270,12 +271,14 @@ def _bypassed(host: str, bypass: str) -> bool:
 
 def _roots(case: _Case) -> Iterator[Verdict]:
     state, facts = case.state, case.facts
-    if state.profile.family is not Family.FIREFOX or facts.interception is None or state.enterprise_roots is not False:
+    interception = facts.interception
+    if (state.profile.family is not Family.FIREFOX or interception is None or not interception.installed_in_os
+            or state.enterprise_roots is not False):
         return
     yield Verdict("browser.firefox_ignores_os_roots", {
         "host": case.site.host,
-        "product": facts.interception.get("product", "a program or device that intercepts HTTPS"),
-        "issuer": facts.interception.get("issuer"),
+        "product": interception.product,
+        "issuer": interception.issuer,
         "setting": state.enterprise_roots_setting,
     })
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from checks._redirects.rules import domain_match
+from checks.redirects import domain_match
 
 SETTINGS = {1: "allow", 2: "block", 4: "session only"}
 

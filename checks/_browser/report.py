@@ -28,7 +28,7 @@ def details(inspection: Inspection, site: Site, facts: Facts, sendings: list[Sen
         "searched": inspection.searched,
         "minimum_versions": dict(facts.minimum_versions),
         "minimum_versions_note": facts.minimum_versions_note,
-        "out_of_time": inspection.out_of_time,
+        "time_limit_reached": inspection.out_of_time,
         "inspection_ms": inspection.elapsed_ms,
     }
 

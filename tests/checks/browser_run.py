@@ -9,7 +9,8 @@ from typing import Any
 
 from checks._browser.host import Host
 from checks.browser import BrowserCheck
-from diagnose.check import CheckContext, check_result_from
+from diagnose.check import CheckContext, Clock, check_result_from
+from diagnose.deadline import Deadline
 from diagnose.model import CheckResult
 from diagnose.net import Net
 from diagnose.profiles import Profile, load_profile, profile_from_mapping
@@ -49,14 +50,20 @@ def vendor_profile(**browser: Any) -> Profile:
 
 def run_browser_check(home: FakeHome | Host, *, url: str = SIGNIN, profile: Profile | None = None,
                       settings: Settings | None = None, results: Mapping[str, CheckResult] | None = None,
-                      system_proxy: str | None = None) -> CheckResult:
+                      system_proxy: str | None = None, clock: Clock | None = None,
+                      deadline: Deadline | None = None) -> CheckResult:
     host = home.host if isinstance(home, FakeHome) else home
     cls = check_for(host)
     profile = profile or load_profile()
     settings = settings or Settings()
     proxies = {"https": system_proxy, "http": system_proxy} if system_proxy else {}
-    ctx = CheckContext(make_target(url, profile), profile, settings, Net(settings, proxy_env=proxies), FixedClock(),
-                       dict(results or {}))
+    finished = dict(results or {})
+
+    async def later(check_id: str) -> CheckResult | None:  # the other checks have finished already
+        return finished.get(check_id)
+
+    ctx = CheckContext(make_target(url, profile), profile, settings, Net(settings, proxy_env=proxies),
+                       clock or FixedClock(), deadline=deadline or Deadline.never(), later=later)
     outcome = asyncio.run(cls().run(ctx))
     return check_result_from(cls, outcome, 0, "built-in")
 

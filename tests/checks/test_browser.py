@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from diagnose.deadline import Deadline
+from diagnose.facts import Intercepted, OutOfTime
 from diagnose.model import CheckResult, Finding, Severity, Status
 from diagnose.settings import Settings
 from reports.render import render
@@ -327,10 +329,12 @@ def test_an_extension_that_sets_chromes_proxy(linux: FakeHome) -> None:
 
 
 def _intercepted(store: str = "operating_system") -> dict[str, CheckResult]:
+    """A certificate result as the certificate check hands it on: the finding, and the typed fact."""
     evidence = {"issuer": "CN=Corp Inspection CA", "product": "Zscaler", "trusted_on_this_device": True,
                 "trusted_publicly": False, "anchor": {"subject": "CN=Corp Inspection CA", "store": store}}
     certificate = CheckResult("certificate", "t", Status.FAIL, "s", 1,
-                              findings=(Finding("certificate.intercepted", Severity.HIGH, "m", "r", evidence),))
+                              findings=(Finding("certificate.intercepted", Severity.HIGH, "m", "r", evidence),),
+                              facts=(Intercepted("CN=Corp Inspection CA", "Zscaler", "CN=Corp Inspection CA", store),))
     return {"certificate": certificate}
 
 
@@ -354,6 +358,30 @@ def test_firefox_on_linux_never_uses_the_systems_roots(linux: FakeHome) -> None:
     linux.firefox()
     found = finding(run_browser_check(linux, results=_intercepted()), "browser.firefox_ignores_os_roots")
     assert "Linux" in found.evidence["setting"]
+
+
+async def test_the_certificate_checks_interception_fact_reaches_the_browser_check(tmp_path: Path) -> None:
+    """Through the real engine: the certificate check finds the lab's inspection proxy (its root in the
+    simulated operating-system store) and hands on the fact; Firefox on Linux ignores that store."""
+    from dataclasses import replace
+
+    from diagnose.lab.scenario import Lab, all_scenarios
+    from diagnose.registry import discover
+    from diagnose.session import Diagnosis, make_target
+
+    home = FakeHome(tmp_path / "home", "linux")
+    home.firefox()
+    async with Lab() as lab, all_scenarios()["certificate-intercepted"].factory(lab) as run:
+        settings = replace(run.settings, browser_home=home.root)
+        plan = discover(plugins=False).plan(("connectivity", "certificate", "browser"))
+        report = await Diagnosis(target=make_target(run.url, run.profile), profile=run.profile, plan=plan,
+                                 settings=settings, net=run.net).run()
+    certificate, browser = report.check("certificate"), report.check("browser")
+    assert certificate is not None and browser is not None
+    intercepted = certificate.fact(Intercepted)
+    assert intercepted is not None and intercepted.installed_in_os and intercepted.product == "Zscaler"
+    found = finding(browser, "browser.firefox_ignores_os_roots")
+    assert found.evidence["product"] == "Zscaler"
 
 
 # --------------------------------------------------------------------- extensions and versions
@@ -433,6 +461,58 @@ def test_hostile_preferences_of_the_wrong_shape(linux: FakeHome) -> None:
     assert result.status in (Status.PASS, Status.WARN)
 
 
+# --------------------------------------------------------------------- the run's deadline
+
+
+class _TickingClock:
+    """A clock whose monotonic time moves one second each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def time(self) -> float:
+        return NOW
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_no_time_left_to_start_reading_is_out_of_time(linux: FakeHome) -> None:
+    linux.chromium()
+    clock = _TickingClock()
+    result = run_browser_check(linux, clock=clock, deadline=Deadline.after(0.1, clock.monotonic))
+    assert result.status is Status.ERROR
+    assert result.details["out_of_time"]["step"] == "inspection"
+    assert "ran out of time during the reading of the browser profiles" in result.summary
+    assert "files_read" not in result.details  # nothing was opened
+
+
+def test_the_runs_deadline_cuts_the_reading_and_the_report_says_where(linux: FakeHome) -> None:
+    for chrome in linux.chromium(profiles={"Default": "A", "Profile 1": "B", "Profile 2": "C"}):
+        chrome.cookies([FakeCookie("a", "1", "app.atera.com")])
+    clock = _TickingClock()
+    # Five seconds left on a clock that moves a second per reading: the deadline, not the check's
+    # own 8-second limit, stops the reading after a profile or two.
+    result = run_browser_check(linux, clock=clock, deadline=Deadline.after(5.3, clock.monotonic))
+    assert result.status is Status.ERROR, result.summary
+    out = result.details["out_of_time"]
+    assert out["step"] == "inspection" and " not" in out["seen"], out
+    assert result.fact(OutOfTime) is not None
+    assert result.details["files_read"]  # what was read is still listed
+
+
+def test_the_checks_own_limit_is_a_profile_problem_not_the_runs_deadline(tmp_path: Path) -> None:
+    home = FakeHome(tmp_path, "linux")
+    for chrome in home.chromium(profiles={f"Profile {i}": f"P{i}" for i in range(10)}):
+        chrome.cookies([FakeCookie("a", "1", "app.atera.com")])
+    clock = _TickingClock()
+    result = run_browser_check(home, clock=clock)  # no run deadline: only the 8 s inspection limit
+    assert "out_of_time" not in result.details
+    assert "browser.profile_unreadable" in codes(result)
+    assert result.status is not Status.ERROR
+
+
 # --------------------------------------------------------------------- privacy: the canary
 
 
@@ -485,7 +565,7 @@ def test_the_checklist_names_browser_codes_that_exist() -> None:
 
     from diagnose.check import builtin_catalogue
 
-    items = tomllib.loads((ROOT / "reports" / "checklist.toml").read_text("utf-8"))["item"]
+    items = tomllib.loads((ROOT / "diagnose" / "checklist.toml").read_text("utf-8"))["item"]
     placed = [code for item in items for code in item.get("codes", [])]
     catalogue = {c for c in builtin_catalogue() if c.startswith("browser.")}
     assert set(placed) <= catalogue and len(placed) == len(set(placed))
