@@ -92,12 +92,12 @@ def names(leaf: Cert, host: str) -> list[Issue]:
     """No SAN at all, and the host not covered (both can hold)."""
     issues = []
     verdict = match_host(leaf, host)
-    if leaf.san is None:
+    if not leaf.has_san:
         issues.append(Issue("certificate.no_san", {
             **which(leaf, "leaf"), "host": host, "common_name": ", ".join(leaf.common_names) or "(none)",
             "common_name_matches": verdict.common_name_matches,
         }))
-    cn_only_ok = leaf.san is None and verdict.common_name_matches
+    cn_only_ok = not leaf.has_san and verdict.common_name_matches
     if not verdict.matched and not cn_only_ok:
         valid_for = list(verdict.valid_for) or [f"{cn} (common name only)" for cn in leaf.common_names]
         issues.append(Issue("certificate.hostname_mismatch", {
