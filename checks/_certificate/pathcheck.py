@@ -37,6 +37,9 @@ from checks._certificate.parsing import NameConstraints, extension_name
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 ANY_EKU = "2.5.29.37.0"
+EKU_NAMES = {"1.3.6.1.5.5.7.3.2": "client authentication", "1.3.6.1.5.5.7.3.3": "code signing",
+             "1.3.6.1.5.5.7.3.4": "email protection", "1.3.6.1.5.5.7.3.8": "time stamping",
+             "1.3.6.1.5.5.7.3.9": "OCSP signing"}
 HANDLED_CRITICAL = {"2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.30", "2.5.29.17", "2.5.29.33", "2.5.29.36",
                     "2.5.29.54"}
 POLICIES = "2.5.29.32"
@@ -48,7 +51,9 @@ STATUS = {
     "expired": "DATE_INVALID", "not_yet_valid": "DATE_INVALID", "weak_key": "WEAK_KEY",
     "bad_signature": "AUTHORITY_INVALID", "no_issuer": "AUTHORITY_INVALID",
     "issuer_name_mismatch": "AUTHORITY_INVALID", "iteration_limit": "AUTHORITY_INVALID",
-    "revoked": "REVOKED",
+    "revoked": "REVOKED", "key_usage": "KEY_USAGE_INCOMPATIBLE", "name_mismatch": "COMMON_NAME_INVALID",
+    "sha1": "WEAK_SIGNATURE_ALGORITHM", "validity_too_long": "VALIDITY_TOO_LONG",
+    "non_unique_name": "NON_UNIQUE_NAME",
 }
 """Chromium's cert_status flag per problem; every other problem is ``INVALID`` (ERR_CERT_INVALID)."""
 
@@ -161,7 +166,7 @@ def _prepare_next(state: _State, cert: Cert, index: int) -> None:
         state.add(index, "not_a_ca", "it signs certificates but its basicConstraints say it is not a CA")
     if not cert.self_issued:
         if state.max_path_length == 0:
-            state.add(index, "path_length", "a certificate authority above it allows no further authority below")
+            state.add(index, "path_length", "path length: a certificate authority above it allows no further authority below it")
         else:
             state.max_path_length -= 1
     _ca_rules(state, cert, index, anchor=False)
@@ -204,7 +209,7 @@ def _eku(state: _State, cert: Cert, index: int) -> None:
     oids = {u.dotted_string for u in usage}
     if SERVER_AUTH in oids or ANY_EKU in oids:
         return  # anyEKU without serverAuth is only a warning for the site's certificate and its issuer
-    names = ", ".join(sorted(oids)) or "nothing"
+    names = ", ".join(sorted(EKU_NAMES.get(o, o) for o in oids)) or "nothing"
     state.add(index, "wrong_purpose", f"its extended key usage ({names}) does not include server authentication")
 
 
