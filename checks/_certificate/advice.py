@@ -49,6 +49,7 @@ _STRICT = (
     (r"invalid domain name", "host-not-dns-name", "RFC 1034 preferred name syntax (RFC 5280 4.2.1.6)"),
     (r"serial", "serial-number", RFC + " 4.1.2.2"),
     (r"has no basicConstraints|2\.5\.29\.19.*criticality", "ca-basic-constraints", RFC + " 4.2.1.9"),
+    (r"EE keyUsage must not assert keyCertSign", "leaf-key-usage", RFC + " 4.2.1.3"),
     (r"keyUsage|2\.5\.29\.15", "ca-key-usage", RFC + " 4.2.1.3"),
     (r"basicConstraints\.cA must not", "ca-as-leaf", BR + " 7.1.2.7.8"),
     (r"subjectAltName MUST NOT be critical", "san-critical-with-subject", BR + " 7.1.2.7.12"),
@@ -72,6 +73,7 @@ PLAIN = {
     "ca-key-usage": "a certificate authority's certificate must have a keyUsage extension allowing "
                     "certificate signing",
     "ca-as-leaf": "the site's certificate must not be a certificate authority's certificate",
+    "leaf-key-usage": "the site's certificate must not be allowed to sign certificates (keyCertSign)",
     "san-critical-with-subject": "the subjectAltName must not be marked critical when the certificate has a "
                                  "subject",
     "eku": "the extended key usage extension breaks the web PKI profile",

@@ -131,6 +131,16 @@ class Cert:
         return (self.subject_name, san, self.spki_der)
 
     @cached_property
+    def serial(self) -> int:
+        """The serial number as encoded (zero and negative ones too, which cryptography warns about)."""
+        raw = self.reading.raw
+        if raw is not None:
+            return int.from_bytes(raw.serial, "big", signed=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.cert.serial_number
+
+    @cached_property
     def self_issued(self) -> bool:
         if self.subject_name is not None and self.issuer_name is not None:
             return self.subject_name == self.issuer_name
@@ -245,7 +255,7 @@ class Cert:
             "signature_algorithm": self.signature_name,
             "fingerprint_sha256": self.fingerprint,
             "spki_sha256": self.spki_sha256,
-            "serial": format(self.cert.serial_number, "x"),
+            "serial": format(self.serial, "x"),
             "is_ca": self.is_ca,
             "self_issued": self.self_issued,
         }

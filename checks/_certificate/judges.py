@@ -90,6 +90,7 @@ def dates(path: Sequence[Role], now: dt.datetime, soon_days: int, *, local_root:
     """Expired, not yet valid, or expiring within ``soon_days``: the site's certificate, the intermediates,
     and a root trusted locally (Chromium enforces its dates; a public root's it does not)."""
     issues = []
+    now = now.replace(microsecond=0)  # certificates and Chromium count whole seconds
     for cert, cert_role in path:
         if cert_role == "root" and not local_root:
             continue

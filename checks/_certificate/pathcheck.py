@@ -94,6 +94,7 @@ class _State:
 def check_path(path: Sequence[Cert], *, local_anchor: bool, when: dt.datetime, allow_sha1: bool) -> list[Problem]:
     """Chromium's verdict on ``path`` (site's certificate first, trust anchor last)."""
     top = len(path) - 1
+    when = when.replace(microsecond=0)  # Chromium compares GeneralizedTime, whole seconds
     state = _State(when, allow_sha1, max_path_length=top, explicit_policy=top + 1)
     _anchor(state, path[top], top, local_anchor)
     for index in range(top - 1, -1, -1):
