@@ -1,4 +1,4 @@
-"""Run the whole ``certificate`` check on one x509-limbo case (tests/suites/data/x509-limbo).
+"""Run the whole ``certificate`` check on one x509-limbo case (tests/suites/data/x509-limbo), or any chain.
 
 The case's chain is what the server "sends" (:class:`LimboNet.fetch_chain`,
 leaf then the untrusted intermediates in order), its trusted certificates are
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.certificate import CertificateCheck
-from diagnose.check import CheckContext
+from diagnose.check import CheckContext, Outcome
 from diagnose.model import Finding, Target
 from diagnose.net import ChainFetch, Net
 from diagnose.net.dns import Lookup
@@ -95,12 +95,17 @@ async def judge_case(case: LimboCase, workdir: Path) -> LimboResult:
     anchors = workdir / f"{case.id.replace(':', '_')}.pem"
     anchors.write_text("".join(case.trusted_certs), "ascii")
     chain = (_der(case.peer_certificate), *(_der(p) for p in case.untrusted_intermediates))
-    settings = Settings(ca_files=(anchors,))
     when = case.validation_time or dt.datetime.now(dt.UTC)
-    host = limbo_host(case)
+    outcome = await judge_chain(chain, anchors, limbo_host(case), when)
+    browser = outcome.details.get("browser", {})
+    return LimboResult(case, outcome.resolved_status().value, outcome.findings, browser.get("net_error"))
+
+
+async def judge_chain(chain: tuple[bytes, ...], anchors: Path, host: str, when: dt.datetime) -> Outcome:
+    """The certificate check on ``chain`` (DER, as a server would send it) for ``host`` at ``when``,
+    with the roots in the PEM file ``anchors`` as ``--ca-file`` and no network."""
+    settings = Settings(ca_files=(anchors,))
     url = f"https://{host}/"
     ctx = CheckContext(target=Target(input=url, url=url, host=host.strip("[]")), profile=load_profile(),
                        settings=settings, net=LimboNet(settings, chain), clock=_FixedClock(when.timestamp()))
-    outcome = await CertificateCheck().run(ctx)
-    browser = outcome.details.get("browser", {})
-    return LimboResult(case, outcome.resolved_status().value, outcome.findings, browser.get("net_error"))
+    return await CertificateCheck().run(ctx)
