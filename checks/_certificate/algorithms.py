@@ -2,11 +2,10 @@
 
 From BoringSSL ``pki/signature_algorithm.cc`` and ``pki/simple_path_builder_delegate.cc``
 as Chromium configures it (``cert_verify_proc_builtin.cc``: RSA keys of at
-least 1024 bits; SHA-1 only in a second attempt whose result
-``cert_verify_proc.cc`` then refuses as a weak signature):
+least 1024 bits; no SHA-1: Chromium 156 refuses it during path building, ERR_CERT_INVALID):
 
 * signatures: RSA PKCS#1 v1.5 with SHA-1/256/384/512 (parameters NULL or
-  absent), ECDSA with SHA-1/256/384/512 (no parameters), RSA-PSS with
+  absent), ECDSA with SHA-1/256/384/512 (no parameters; SHA-1 refused), RSA-PSS with
   SHA-256/384/512 (MGF1 with the same hash, salt as long as the hash). Nothing
   else: no MD5, no SHA-224, no DSA, no Ed25519.
 * keys: RSA of at least 1024 bits, EC on P-256, P-384 or P-521. Nothing else.

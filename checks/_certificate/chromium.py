@@ -10,7 +10,8 @@ then ``CertVerifyProc::Verify`` (``net/cert/cert_verify_proc.cc``), in order:
    the Chrome Root Store) and the roots trusted locally (this device's store
    beyond the public roots, ``--ca-file``); missing issuers come from AIA
    caIssuers addresses (http only, at most 5 per certificate, 64 KiB, 10 s);
-   SHA-1 signatures are allowed only in a second attempt;
+   a SHA-1 signature is refused like any unsupported algorithm (Chromium 156
+   makes no second attempt allowing it, as its net-log shows);
 3. a valid path is checked against the stapled OCSP response (a "revoked" one
    is honoured; Chromium asks no OCSP responder or CRL itself);
 4. then on the chain that was built: unknown or mismatched signature
@@ -31,7 +32,7 @@ from typing import Any
 from cryptography import x509
 
 from checks._certificate.algorithms import signature_algorithm
-from checks._certificate.describe import Cert, iso
+from checks._certificate.describe import Cert
 from checks._certificate.names import match_host
 from checks._certificate.pathbuild import Anchor, Anchors, BuiltPath, NeedAia, best_path, build_paths
 from checks._certificate.pathcheck import Problem
@@ -70,7 +71,6 @@ class ChromiumVerdict:
     anchor: Anchor | None
     problems: tuple[Problem, ...]
     paths_tried: int
-    sha1_attempt: bool
 
     @property
     def ok(self) -> bool:
@@ -94,7 +94,6 @@ class ChromiumVerdict:
             },
             "problems": [p.describe() for p in self.problems],
             "paths_tried": self.paths_tried,
-            "sha1_attempt": self.sha1_attempt,
         }
 
 
@@ -140,31 +139,29 @@ def decide(sent: Sequence[Cert], anchors: Anchors, *, when: dt.datetime, host: s
     leaf = sent[0]
     if leaf.reading.refusals:
         problem = Problem(0, "malformed", "; ".join(leaf.reading.refusals))
-        return _verdict({"INVALID"}, (leaf,), None, [problem], 0, False)
+        return _verdict({"INVALID"}, (leaf,), None, [problem], 0)
     usage = leaf.reading.get(x509.KeyUsage)
     if usage is not None and not usage.digital_signature:
         # ssl_client_socket_impl.cc: the handshake signature needs digitalSignature, before any verification
         problem = Problem(0, "key_usage", "its keyUsage does not allow the signature a TLS handshake needs "
                           "(digitalSignature)")
-        return _verdict({"KEY_USAGE_INCOMPATIBLE"}, (leaf,), None, [problem], 0, False)
+        return _verdict({"KEY_USAGE_INCOMPATIBLE"}, (leaf,), None, [problem], 0)
     pool = [c for c in sent[1:] if not c.reading.refusals] + [
         c for certs in fetched.values() for c in certs if not c.reading.refusals]
     pool = list({c.fingerprint: c for c in pool}.values())
-    paths = build_paths(leaf, pool, anchors, when, fetched=fetched, allow_sha1=False)
-    sha1 = False
-    if not any(p.valid for p in paths) and any(p.code == "unsupported_algorithm" and "SHA-1" in p.detail
-                                               for path in paths for p in path.problems):
-        paths, sha1 = build_paths(leaf, pool, anchors, when, fetched=fetched, allow_sha1=True), True
+    # Chromium 156 makes one attempt: its net-log shows no second "digest_policy" attempt allowing
+    # SHA-1 (older sources had one), so a SHA-1 signature is an unsupported algorithm: ERR_CERT_INVALID.
+    paths = build_paths(leaf, pool, anchors, when, fetched=fetched)
     best = best_path(paths)
     if best is None:
         problem = Problem(0, "no_issuer", f"no issuer found for {leaf.subject}")
-        return _verdict({"AUTHORITY_INVALID"}, (leaf,), None, [problem], 0, sha1)
+        return _verdict({"AUTHORITY_INVALID"}, (leaf,), None, [problem], 0)
     problems = list(best.problems)
     if best.valid and stapled and len(best.certs) > 1:
         problems += _stapled(best, stapled, when)
     status = {p.status for p in problems}
     problems += _after_path(best, host, status)
-    return _verdict(status, best.certs, best.anchor, problems, len(paths), sha1)
+    return _verdict(status, best.certs, best.anchor, problems, len(paths))
 
 
 def _stapled(path: BuiltPath, stapled: bytes, when: dt.datetime) -> list[Problem]:
@@ -223,16 +220,10 @@ def _non_unique(host: str) -> bool:
 
 
 def _verdict(status: set[str], path: tuple[Cert, ...], anchor: Anchor | None, problems: list[Problem],
-             tried: int, sha1: bool) -> ChromiumVerdict:
+             tried: int) -> ChromiumVerdict:
     if status and not any(flag in status for flag, _e in PRIORITY):
         status.add("INVALID")
     error = next((e for flag, e in PRIORITY if flag in status), None)
-    return ChromiumVerdict(error, tuple(sorted(status)), path, anchor, tuple(problems), tried, sha1)
+    return ChromiumVerdict(error, tuple(sorted(status)), path, anchor, tuple(problems), tried)
 
 
-def chain_dates(verdict: ChromiumVerdict) -> dict[str, str]:
-    """The validity of the anchor a verdict reached (for messages about an expired root)."""
-    if verdict.anchor is None:
-        return {}
-    cert = verdict.anchor.cert
-    return {"not_before": iso(cert.not_before), "not_after": iso(cert.not_after)}

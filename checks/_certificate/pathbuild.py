@@ -142,7 +142,6 @@ class _Search:
     when: dt.datetime
     fetched: Mapping[str, Sequence[Cert]]
     """AIA results so far, by the fingerprint of the certificate whose issuers they are."""
-    allow_sha1: bool
 
     def sync_issuers(self, cert: Cert) -> list[Cert]:
         name = cert.issuer_name
@@ -169,7 +168,7 @@ class _Search:
                                            -issuer.not_after.timestamp()))
 
     def verify(self, certs: list[Cert], anchor: Anchor) -> BuiltPath:
-        problems = check_path(certs, local_anchor=not anchor.known, when=self.when, allow_sha1=self.allow_sha1)
+        problems = check_path(certs, local_anchor=not anchor.known, when=self.when)
         return BuiltPath(tuple(certs), anchor, tuple(problems))
 
 
@@ -189,9 +188,9 @@ def _key_id_match(subject: Cert, issuer: Cert) -> int:
 
 
 def build_paths(leaf: Cert, pool: Sequence[Cert], anchors: Anchors, when: dt.datetime, *,
-                fetched: Mapping[str, Sequence[Cert]], allow_sha1: bool) -> list[BuiltPath]:
+                fetched: Mapping[str, Sequence[Cert]]) -> list[BuiltPath]:
     """Every path Chromium's search tries, in order, up to the first valid one (raises :class:`NeedAia`)."""
-    search = _Search(leaf, pool, anchors, when, fetched, allow_sha1)
+    search = _Search(leaf, pool, anchors, when, fetched)
     out: list[BuiltPath] = []
     stack: list[_Issuers] = []
     present: set[object] = set()

@@ -10,7 +10,7 @@ certificate, from the trust anchor down to the site's certificate:
   allows serverAuth, basicConstraints not saying CA:FALSE, pathLen, name
   constraints, no unknown critical extension) but needs no keyUsage at all;
 * every certificate: matching signature algorithms, an algorithm Chromium
-  supports (SHA-1 only in the second attempt), a signature by the issuer's
+  supports (not SHA-1), a signature by the issuer's
   key, dates, the issuer's name (normalised), name constraints, EKU;
 * intermediates: basicConstraints with CA:TRUE, path length, keyCertSign if
   keyUsage is present, no unknown critical extension, an acceptable key;
@@ -79,7 +79,6 @@ class _State:
     """The RFC 5280 working state while walking down the path."""
 
     when: dt.datetime
-    allow_sha1: bool
     max_path_length: int
     explicit_policy: int
     issuer: Cert | None = None
@@ -91,11 +90,11 @@ class _State:
         self.problems.append(Problem(index, code, detail))
 
 
-def check_path(path: Sequence[Cert], *, local_anchor: bool, when: dt.datetime, allow_sha1: bool) -> list[Problem]:
+def check_path(path: Sequence[Cert], *, local_anchor: bool, when: dt.datetime) -> list[Problem]:
     """Chromium's verdict on ``path`` (site's certificate first, trust anchor last)."""
     top = len(path) - 1
     when = when.replace(microsecond=0)  # Chromium compares GeneralizedTime, whole seconds
-    state = _State(when, allow_sha1, max_path_length=top, explicit_policy=top + 1)
+    state = _State(when, max_path_length=top, explicit_policy=top + 1)
     _anchor(state, path[top], top, local_anchor)
     for index in range(top - 1, -1, -1):
         cert = path[index]
@@ -132,7 +131,7 @@ def _basic(state: _State, cert: Cert, index: int) -> bool:
         state.add(index, "algorithm_mismatch", "the signature algorithm inside the certificate differs from the "
                   "one outside it")
         return False
-    if algorithm is None or (algorithm.weak and not state.allow_sha1):
+    if algorithm is None or algorithm.weak:
         state.add(index, "unsupported_algorithm", _algorithm_text(cert, algorithm))
         return False
     if key_problem(issuer.cert)[0] == "unreadable_key":

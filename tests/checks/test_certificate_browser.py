@@ -211,7 +211,7 @@ def test_the_search_stops_at_chromiums_iteration_limit() -> None:
     leaf = Cert(issuing.issue([HOST]).certificate, "sent", 0)
     decoys = [Cert(cross_sign(issuing, CertificateAuthority.create("Nobody"), days=1 + i), "sent", i + 1)
               for i in range(ITERATION_LIMIT + 5)]
-    paths = build_paths(leaf, decoys, anchors_of(root), dt.datetime.now(dt.UTC), fetched={}, allow_sha1=False)
+    paths = build_paths(leaf, decoys, anchors_of(root), dt.datetime.now(dt.UTC), fetched={})
     assert paths[-1].problems[0].code == "iteration_limit" and not any(p.valid for p in paths)
 
 
