@@ -27,9 +27,9 @@ SOURCES = {
 }
 BROWSERS = {
     "stapled_ocsp": "Browsers refuse the page too: they honour a stapled answer.",
-    "fetched": ("The browser may still open the page: Chrome and Edge do not ask the authority about ordinary "
-                "certificates (only a stapled answer or their own revocation list counts), so it will look "
-                "normal there. Do not sign in anyway."),
+    "fetched": ("Your browser will probably still open the page as if nothing were wrong: Chrome and Edge do not "
+                "ask the authority about ordinary certificates (only a stapled answer or their own revocation "
+                "list counts), and Firefox did not refuse it either when tested. Do not sign in anyway."),
 }
 
 
