@@ -89,7 +89,23 @@ def _interception(run: CertificateRun, verdict: ChromiumVerdict) -> None:
                     "certificate authority)",
             product_kind="unknown", whom=whom_to_ask("unknown"),
         )
-    run.add("certificate.intercepted", evidence)
+    official = _official(run)
+    evidence["official_site"] = official
+    # The vendor's public site never needs a private root: that is interception. Any other site
+    # may be an internal one under the organisation's own authority: say so, without failing.
+    if product is not None or official:
+        run.add("certificate.intercepted", evidence)
+        return
+    run.add("certificate.intercepted", evidence, severity=Severity.MEDIUM, message=(
+        "The certificate of {host} is trusted only because a root certificate installed on this device "
+        "vouches for it ({issuer}); no public authority does. That is either your organisation's own "
+        "certificate authority, normal for an internal site, or a program or device reading your traffic."))
+
+
+def _official(run: CertificateRun) -> bool:
+    """Whether the host is one of the profile's official (public) domains or under one."""
+    domains = getattr(run.ctx.profile, "official_domains", ()) or ()
+    return any(run.host == d or run.host.endswith("." + d) for d in domains)
 
 
 def _why_untrusted(run: CertificateRun, verdict: ChromiumVerdict, aia: list[dict[str, Any]]) -> None:

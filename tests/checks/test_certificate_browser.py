@@ -261,3 +261,26 @@ def test_aia_answers_are_read_as_chromium_reads_them() -> None:
     assert [c.subject for c in certificates_in(one)] == [ca.certificate.subject]
     assert len(certificates_in(pem)) == 1  # Chromium takes the first PEM certificate only
     assert certificates_in(b"<html>not a certificate</html>") == []
+
+
+async def test_a_private_root_for_a_site_that_is_not_official_warns_instead_of_failing(tmp_path: Path) -> None:
+    """Interception fails the check for the vendor's public site; elsewhere it may be the company's own CA."""
+    from checks.certificate import CertificateCheck
+    from diagnose.check import CheckContext, SystemClock
+    from diagnose.lab.scenario import SIGNIN_PATH, Lab, signin_app
+    from diagnose.session import make_target
+
+    async with Lab() as lab:
+        private = CertificateAuthority.create("Corp Internal Root", organization="Example Corp")
+        host = "intranet.corp.example"
+        server = await lab.https(signin_app(), issued=private.issue([host]))
+        dns = await lab.dns({host: ["127.0.0.1"]})
+        run = lab.run(f"https://{host}:{server.port}{SIGNIN_PATH}", dns=dns, profile=lab.profile())
+        run.net.system_trust = (private.write_pem(lab.dir / "corp-root.pem"),)
+        outcome = await CertificateCheck().run(CheckContext(
+            target=make_target(run.url, run.profile), profile=run.profile, settings=run.settings, net=run.net,
+            clock=SystemClock()))
+    [finding] = [f for f in outcome.findings if f.code == "certificate.intercepted"]
+    assert finding.severity == "medium" and finding.evidence["official_site"] is False
+    assert "organisation's own certificate authority" in finding.message
+    assert outcome.resolved_status() is Status.WARN
