@@ -1,7 +1,8 @@
 """Certificate scenarios where browsers and strict verifiers part ways: what Chromium accepts that an
 RFC 5280 linter refuses, what it refuses for its own reasons, and malformed input.
 
-Each is a real TLS server on loopback; the browser-differential suite
+Each is a real TLS server on loopback (the headline ones are in `login-doctor demo`, all are listed by
+`demo --list`); the browser-differential suite
 (``tests/differential/test_certificate.py``) loads every one in real Chromium
 and compares its verdict with the check's. A scenario that needs its own
 root (an expired one, one without keyUsage) gives it as the ``--ca-file``
@@ -98,7 +99,7 @@ async def underscore_host(lab: Lab) -> AsyncIterator[LabRun]:
 @scenario("certificate-no-server-auth-eku",
           "The site's certificate has no extended key usage at all: Chromium accepts it, Safari requires "
           "serverAuth (advice, low).",
-          expect=WARN, codes=[ADVICE], area=AREA)
+          expect=WARN, codes=[ADVICE], area=AREA, demo=False)
 async def no_eku(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([HOST], extended_key_usage=None))
 
@@ -106,13 +107,13 @@ async def no_eku(lab: Lab) -> AsyncIterator[LabRun]:
 @scenario("certificate-long-validity-local",
           "A five-year certificate under a root installed on the device: Chromium's 398-day limit applies to "
           "public roots only; Safari refuses more than 825 days (advice, low).",
-          expect=WARN, codes=[ADVICE], area=AREA)
+          expect=WARN, codes=[ADVICE], area=AREA, demo=False)
 async def long_validity_local(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([HOST], not_before=days_from_now(-1), not_after=days_from_now(5 * 365)))
 
 
 @scenario("certificate-wildcard",
-          f"A wildcard *.{LAB_DOMAIN} for app.{LAB_DOMAIN}: valid.", expect=PASS, area=AREA)
+          f"A wildcard *.{LAB_DOMAIN} for app.{LAB_DOMAIN}: valid.", expect=PASS, area=AREA, demo=False)
 async def wildcard(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([f"*.{LAB_DOMAIN}"]))
 
@@ -134,7 +135,7 @@ async def expired_root(lab: Lab) -> AsyncIterator[LabRun]:
 
 @scenario("certificate-name-constraints",
           "The issuing CA may only issue for names under corp.example (critical name constraints); it issued "
-          f"for {HOST}.", expect=FAIL, codes=["certificate.name_constraints"], area=AREA)
+          f"for {HOST}.", expect=FAIL, codes=["certificate.name_constraints"], area=AREA, demo=False)
 async def name_constraints(lab: Lab) -> AsyncIterator[LabRun]:
     constraint = x509.NameConstraints(permitted_subtrees=[x509.DNSName("corp.example")], excluded_subtrees=None)
     issuing = lab.ca.intermediate("login-doctor Constrained CA", extensions=[(constraint, True)])
@@ -143,14 +144,14 @@ async def name_constraints(lab: Lab) -> AsyncIterator[LabRun]:
 
 @scenario("certificate-wrong-purpose",
           "The site's certificate is for client authentication only (EKU clientAuth): not for a website.",
-          expect=FAIL, codes=["certificate.wrong_purpose"], area=AREA)
+          expect=FAIL, codes=["certificate.wrong_purpose"], area=AREA, demo=False)
 async def wrong_purpose(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([HOST], extended_key_usage=[ExtendedKeyUsageOID.CLIENT_AUTH]))
 
 
 @scenario("certificate-bad-signature",
           "The site's certificate names the lab CA as its issuer, but its signature was damaged in transit "
-          "(one byte changed).", expect=FAIL, codes=["certificate.bad_signature"], area=AREA)
+          "(one byte changed).", expect=FAIL, codes=["certificate.bad_signature"], area=AREA, demo=False)
 async def bad_signature(lab: Lab) -> AsyncIterator[LabRun]:
     issued = lab.issue([HOST])
     der = bytearray(issued.certificate.public_bytes(serialization.Encoding.DER))
@@ -161,28 +162,28 @@ async def bad_signature(lab: Lab) -> AsyncIterator[LabRun]:
 
 @scenario("certificate-empty-subject-noncritical-san",
           "The site's certificate has an empty subject and a subjectAltName not marked critical: Chromium "
-          "refuses to read it.", expect=FAIL, codes=["certificate.malformed"], area=AREA)
+          "refuses to read it.", expect=FAIL, codes=["certificate.malformed"], area=AREA, demo=False)
 async def empty_subject_noncritical_san(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([HOST], subject=x509.Name([])))
 
 
 @scenario("certificate-wildcard-public-suffix",
           "A wildcard *.test for app.test: browsers never let a wildcard stand directly under a public (or "
-          "unknown) top-level suffix.", expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA)
+          "unknown) top-level suffix.", expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA, demo=False)
 async def wildcard_public_suffix(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue(["*.test"], common_name="lab wildcard"), host="app.test")
 
 
 @scenario("certificate-ip-not-in-san",
           "Connecting by IP address (127.0.0.1) to a certificate that only names the host.",
-          expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA)
+          expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA, demo=False)
 async def ip_not_in_san(lab: Lab) -> AsyncIterator[LabRun]:
     yield await serve(lab, lab.issue([HOST]), url_host="127.0.0.1")
 
 
 @scenario("certificate-incomplete-chain-aia-https",
           "The missing intermediate can only be downloaded over https: browsers fetch AIA over http only, so "
-          "the chain stays incomplete.", expect=FAIL, codes=["certificate.incomplete_chain"], area=AREA)
+          "the chain stays incomplete.", expect=FAIL, codes=["certificate.incomplete_chain"], area=AREA, demo=False)
 async def incomplete_chain_aia_https(lab: Lab) -> AsyncIterator[LabRun]:
     der = lab.intermediate.certificate.public_bytes(serialization.Encoding.DER)
     repo = await lab.https(lambda _r: LabResponse(200, [("Content-Type", "application/pkix-cert")], der),
