@@ -116,6 +116,8 @@ def dates(path: Sequence[Role], now: dt.datetime, soon_days: int, *, local_root:
 
 def names(leaf: Cert, host: str) -> list[Issue]:
     """No SAN at all, and the host not covered (both can hold), by Chromium's rules."""
+    if leaf.has_san and leaf.reading.san is None:
+        return []  # the subjectAltName cannot be read: certificate.malformed says so
     issues = []
     verdict = match_host(leaf, host)
     if not leaf.has_san:
