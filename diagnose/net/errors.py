@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from diagnose.redact import without_server_bytes
+
 
 class FailureKind(StrEnum):
     """What went wrong, in the vocabulary of the finding codes and their evidence."""
@@ -129,7 +131,9 @@ def classify(exc: BaseException) -> Failure:
                 source = item
                 break
     detail = _http_detail(exc) if _is_httpx(exc) else _detail(source)
-    return Failure(kind or FailureKind.OTHER, detail[:MAX_DETAIL], _stage(exc))
+    # An HTTP parser's message quotes the server's bytes (h11: "illegal status line:
+    # bytearray(b'…')"), whatever they held: the detail says how many, not what.
+    return Failure(kind or FailureKind.OTHER, without_server_bytes(detail)[:MAX_DETAIL], _stage(exc))
 
 
 def request_errors() -> tuple[type[BaseException], ...]:
