@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from diagnose.redact import without_server_bytes
+from diagnose.redact import REDACTED, is_standard_reason, without_server_bytes
 
 
 class FailureKind(StrEnum):
@@ -280,7 +280,15 @@ def _is_httpx(exc: BaseException) -> bool:
 
 
 def _http_detail(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    text = str(exc) or type(exc).__name__
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(exc, httpx.ProxyError):
+        # httpcore writes the proxy's status line into the message ("407 <reason phrase>"),
+        # and a proxy may put anything there: a reason that is not a standard one is removed.
+        status, _, reason = text.partition(" ")
+        if len(status) == 3 and status.isdigit() and reason and not is_standard_reason(reason):
+            return f"{status} {REDACTED}"
+    return text
 
 
 def _detail(exc: BaseException) -> str:
