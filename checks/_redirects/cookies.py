@@ -44,7 +44,7 @@ from checks._redirects.rules import (
     registrable_domain,
 )
 from diagnose.net import is_ip_literal
-from diagnose.redact import REDACTED, ValueHasher
+from diagnose.redact import REDACTED, ValueHasher, in_shape
 
 
 @dataclass(slots=True)
@@ -478,7 +478,7 @@ def _expiry(
     for key in ("max-age", "expires"):
         raw = _last(attrs, key)
         if raw is not None:
-            shown[key.replace("-", "_")] = _printable(raw)[:64]
+            shown[key.replace("-", "_")] = _printable(raw)[:64] if in_shape(key, raw) else REDACTED
     return expiry, requested_days
 
 

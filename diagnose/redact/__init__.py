@@ -56,7 +56,7 @@ from diagnose.redact._redactor import (
     without_home,
     without_server_bytes,
 )
-from diagnose.redact._server import STANDARD_REASONS, is_standard_reason
+from diagnose.redact._server import STANDARD_REASONS, in_shape, is_standard_reason
 
 __all__ = [
     "FIXED_ENTRIES",
@@ -69,6 +69,7 @@ __all__ = [
     "Redactor",
     "ValueHasher",
     "field_entry",
+    "in_shape",
     "is_secret_key",
     "is_sensitive_header",
     "is_sensitive_param",

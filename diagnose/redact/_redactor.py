@@ -29,7 +29,7 @@ from diagnose.redact._names import (
     is_sensitive_param,
     normalise,
 )
-from diagnose.redact._server import FIXED_SHAPE_HEADERS, is_standard_reason
+from diagnose.redact._server import in_shape, is_standard_reason
 
 REDACTED = p.REDACTED
 
@@ -202,8 +202,7 @@ class Redactor:
             return self._credential_header(name, value)
         if lower in ("location", "content-location", "referer", "origin"):
             return self.url(value)
-        shape = FIXED_SHAPE_HEADERS.get(lower)
-        if shape is not None and value and value != REDACTED and not shape(value):
+        if value and value != REDACTED and not in_shape(name, value):
             return self._hit(f"header:{name}", REDACTED)
         return self.text(value)
 

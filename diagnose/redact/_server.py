@@ -76,11 +76,19 @@ def looks_like_delta_seconds(value: str) -> bool:
     return re.fullmatch(r"\s*\d{1,10}\s*", value) is not None
 
 
-FIXED_SHAPE_HEADERS = {
+FIXED_SHAPE_FIELDS = {
     "date": looks_like_date,
     "last-modified": looks_like_date,
     "expires": lambda v: looks_like_date(v) or v.strip() in ("0", "-1"),
     "retry-after": lambda v: looks_like_date(v) or looks_like_delta_seconds(v),
     "age": looks_like_delta_seconds,
+    "max-age": lambda v: re.fullmatch(r"\s*-?\d{1,20}\s*", v) is not None,
 }
-"""Headers whose value has a fixed grammar: anything else in them is removed whole."""
+"""Headers (and cookie attributes) whose value has a fixed grammar: anything else in them is removed whole."""
+
+
+def in_shape(name: str, value: str) -> bool:
+    """Whether ``value`` has the shape of field ``name`` (``Date``, ``Age``, ``Expires``, ``Max-Age`` …);
+    True for a field without a fixed grammar."""
+    shape = FIXED_SHAPE_FIELDS.get(name.lower())
+    return shape is None or shape(value)

@@ -4,7 +4,8 @@ The lab scenario ``server-canaries`` (:mod:`diagnose.lab.scenarios.canaries`)
 plants a distinct canary in every field the sign-in service controls: the
 reason phrase (a bare word, and ``access_token=…``), every header value
 (``Server``, ``WWW-Authenticate``, ``X-Debug``, ``Date``, ``Age``), the body,
-the certificate's subject, cookie values and an unknown cookie attribute, and
+the certificate's subject, cookie values, ``Expires``/``Max-Age`` and an unknown
+cookie attribute, and
 ``Location`` at every position (absolute with user info, a path parameter, a
 query and a fragment; scheme-relative with user info and SAML parameters;
 relative with JWTs in the path and the query and a token in a single-page-app

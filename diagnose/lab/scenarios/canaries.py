@@ -57,6 +57,8 @@ CANARIES: dict[str, str] = {
     "cookie_value": "zqCkiValBr59Mw",
     "cookie_other_value": "zqCkiOthKt46Dp",
     "cookie_unknown_attribute": "zqCkiAttrXv72Rn",
+    "cookie_expires": "zqCkiExpKw38Tn",
+    "cookie_max_age": "zqCkiMaxVn64Rb",
     "certificate_subject": "zqCrtSbjPm38Gw",
     "proxy_user": "zqPrxUsrHt53Vn",
     "proxy_password": "zqPrxPwdWb94Ks",
@@ -101,6 +103,7 @@ def _cookies() -> list[tuple[str, str]]:
         ("Set-Cookie", f"sid={c['cookie_value']}; Path=/; Secure; HttpOnly; SameSite=Lax"),
         ("Set-Cookie", f"pref={c['cookie_other_value']}; Path=/; Secure; X-Odd={c['cookie_unknown_attribute']}"),
         ("Set-Cookie", f"{SHOWN['cookie_name']}=on; Path=/; Secure"),
+        ("Set-Cookie", f"ttl=on; Path=/; Secure; Expires={c['cookie_expires']}; Max-Age={c['cookie_max_age']}"),
         ("Set-Cookie", f"{LOW_ENTROPY_COOKIE}; Path=/; Secure"),
     ]
 
