@@ -16,6 +16,7 @@ a server may fill them with anything, a session id included:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 
 _MORE_REASONS = (
@@ -76,7 +77,7 @@ def looks_like_delta_seconds(value: str) -> bool:
     return re.fullmatch(r"\s*\d{1,10}\s*", value) is not None
 
 
-FIXED_SHAPE_FIELDS = {
+FIXED_SHAPE_FIELDS: dict[str, Callable[[str], bool]] = {
     "date": looks_like_date,
     "last-modified": looks_like_date,
     "expires": lambda v: looks_like_date(v) or v.strip() in ("0", "-1"),
