@@ -15,7 +15,8 @@ answers 407 with a reason phrase and a challenge of its own.
 Outputs searched, whole and in every 12-character piece, case-insensitively:
 stdout, stderr with progress on (stderr a terminal, headless), the five ``-o``
 formats, ``render`` into every format, ``summarize`` in every format, and the
-TUI (every screen it draws for the run, and the summary its ``c`` key copies).
+TUI (its main screen and every item screen that shows a result, evidence
+unfolded, and the summary its ``c`` key copies).
 
 Not planted, and why: DNS answers (no check records anything of an answer
 but its addresses; a CNAME or TXT never reaches a report), an NTP reference id
@@ -40,6 +41,7 @@ from textual.widgets import Static
 
 from diagnose.cli import run
 from diagnose.environment import Environment
+from diagnose.events import Event
 from diagnose.lab.scenario import Lab, LabRun, all_scenarios, lab_net
 from diagnose.lab.scenarios.canaries import CANARIES, LOW_ENTROPY_COOKIE, SHOWN
 from diagnose.lab.servers import LabServer, LabThread
@@ -215,32 +217,36 @@ def test_no_canary_in_any_output_of_the_proxied_run(proxied: tuple[dict[str, str
 
 async def test_no_canary_on_any_screen_of_the_tui(canary_site: CanarySite,
                                                   direct: tuple[dict[str, str], dict[str, Any]]) -> None:
+    # A real run of the scenario; the app is shown its events as its worker would post them
+    # (test_pilot runs the engine inside the app), then every screen that shows a result is read.
     run_ = canary_site.run
     registry = discover(plugins=False)
     diagnosis = Diagnosis(target=make_target(run_.url, run_.profile), profile=run_.profile, plan=registry.plan(),
                           settings=run_.settings, net=lab_net(run_.settings, run_.observed["dns"]))
-    app = LoginDoctorApp(diagnosis, autostart=True)
+    events: list[Event] = []
+    report = await diagnosis.run(events.append)
+    app = LoginDoctorApp(diagnosis)
     screens: dict[str, str] = {}
     async with app.run_test(size=(120, 80)) as pilot:
-        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
+        app.replay(events)
+        await wait_for(pilot, lambda: app.report is report and app.drawn, "the replayed report")
         screens["main"] = "\n".join(str(s.render()) for s in app.screen.query(Static))
-        for row in app.state.rows:
+        # Every item that shows a check's result (the others show fixed advice and steps).
+        for row in (r for r in app.state.rows if any(c in app.state.results for c in r.checks)):
             await app.push_screen(DetailScreen(row, app.state))
-            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), f"the {row.key} screen")
-            await pilot.pause(0.05)
+            await wait_for(pilot, lambda: bool(app.screen.query(".evidence")), f"the {row.key} screen")
             screens[row.key] = "\n".join(str(s.render()) for s in app.screen.query(Static))
             app.pop_screen()
             await asyncio.sleep(0)
-        assert app.report is not None
-        screens["copied summary"] = short_summary(app.report)
+        assert len(screens) > 5
+        screens["copied summary"] = short_summary(report)
         await pilot.press("q")
     assert "[redacted]" in "".join(screens.values())  # the screens do show what was met, redacted
     assert _leaks(screens) == []
     # Another report, another key: the same low-entropy cookie value gets a different hash.
-    assert app.report is not None
-    _outputs, report = direct
-    tui_hashes = _value_hashes(app.report.check("redirects").details)  # type: ignore[union-attr]
-    cli_hashes = _value_hashes(next(c for c in report["checks"] if c["id"] == "redirects")["details"])
+    _outputs, cli_report = direct
+    tui_hashes = _value_hashes(report.check("redirects").details)  # type: ignore[union-attr]
+    cli_hashes = _value_hashes(next(c for c in cli_report["checks"] if c["id"] == "redirects")["details"])
     assert len(tui_hashes) == len(cli_hashes) == 1 and tui_hashes != cli_hashes
 
 
