@@ -15,8 +15,8 @@ answers 407 with a reason phrase and a challenge of its own.
 Outputs searched, whole and in every 12-character piece, case-insensitively:
 stdout, stderr with progress on (stderr a terminal, headless), the five ``-o``
 formats, ``render`` into every format, ``summarize`` in every format, and the
-TUI (its main screen and every item screen that shows a result, evidence
-unfolded, and the summary its ``c`` key copies).
+TUI (its main screen and every item screen that shows a result, folded evidence
+included, and the summary its ``c`` key copies).
 
 Not planted, and why: DNS answers (no check records anything of an answer
 but its addresses; a CNAME or TXT never reaches a report), an NTP reference id
