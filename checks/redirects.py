@@ -30,13 +30,46 @@ The steps live in :mod:`checks._redirects` (``flow``, ``flow_findings``,
 
 from __future__ import annotations
 
-from checks._redirects.cookie_findings import cookie_findings, eviction_findings, header_findings, mismatch_findings
+from checks._redirects.cookie_findings import (
+    SERVER_LIMITS,
+    cookie_findings,
+    eviction_findings,
+    header_findings,
+    mismatch_findings,
+)
+from checks._redirects.cookies import CookieJar, SetCookieOutcome
 from checks._redirects.flow import SAFARI_LIMIT, End, Flow, FlowWalker
 from checks._redirects.flow_findings import flow_findings
 from checks._redirects.report import details, scrubbed, summary
+from checks._redirects.rules import (
+    CookieUrl,
+    Exclusion,
+    Note,
+    domain_match,
+    is_loopback_host,
+    path_match,
+    registrable_domain,
+)
 from checks._redirects.state import RedirectsRun
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
+
+__all__ = [
+    "SERVER_LIMITS",
+    "CookieJar",
+    "CookieUrl",
+    "Exclusion",
+    "Note",
+    "RedirectsCheck",
+    "SetCookieOutcome",
+    "domain_match",
+    "is_loopback_host",
+    "path_match",
+    "registrable_domain",
+]
+"""Public API for other checks: the server limits on a Cookie header; the RFC 6265bis cookie rules (the
+"site" of a host, domain-match, path-match, potentially trustworthy hosts); and the browser-like cookie
+jar with its verdicts (``login-doctor har`` replays a recording's Set-Cookie and Cookie headers through it)."""
 
 WALK_MARGIN = 1.0
 """Seconds kept free after the walk to diagnose it and write the result."""

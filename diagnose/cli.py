@@ -7,6 +7,7 @@ No check logic lives here. Commands (design §3.1)::
     login-doctor url ADDRESS...|-       judge addresses offline
     login-doctor render REPORT.json     re-render a saved report
     login-doctor demo [SCENARIO]        diagnose the local lab (no network needed)
+    login-doctor har FILE.har           diagnose a browser's recording; --sanitize writes a safe copy
 
 Every error the person can cause is one line on stderr and exit code 2; a bug
 is one line too (``--debug`` shows the traceback).
@@ -37,6 +38,7 @@ SUBCOMMANDS: dict[str, str] = {
     "render": "diagnose.commands.render:main",
     "summarize": "diagnose.commands.summarize:main",
     "demo": "diagnose.lab.demo:main",
+    "har": "diagnose.commands.har:main",
 }
 """Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
 
@@ -46,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find out why signing in to a web app fails: address, connection, "
         "certificate, clock, redirects and cookies.",
-        epilog="Other commands: checks, url, render, summarize, demo (login-doctor COMMAND --help). "
+        epilog="Other commands: checks, url, render, summarize, demo, har (login-doctor COMMAND --help). "
         "Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 inconclusive, 130 interrupted.",
     )
     p.add_argument("url", nargs="?", help="the sign-in address (default: the profile's sign-in URL)")
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="DNS server to compare with the system resolver; repeatable")
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
                    help="time server to measure the clock against; repeatable")
+    p.add_argument("--browser-profile", action="append", default=[], metavar="DIR",
+                   help="a browser profile (or user-data) folder for the browser check to read besides the "
+                   "current user's; repeatable")
     p.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
     p.add_argument("--no-plugins", action="store_true", help="do not load third-party checks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -148,7 +153,15 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         dns_servers=tuple(parse_endpoint(s, default_port=53, option="--dns-server") for s in ns.dns_server),
         ntp_servers=tuple(parse_endpoint(s, default_port=123, option="--ntp-server") for s in ns.ntp_server),
         timeout=timeout,
+        browser_profiles=tuple(_browser_profile(d) for d in ns.browser_profile),
     )
+
+
+def _browser_profile(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--browser-profile {text}: no such folder")
+    return path
 
 
 def _ca_file(text: str) -> Path:

@@ -15,6 +15,7 @@ from checks._certificate.describe import Cert
 from checks._certificate.judges import which
 from checks._certificate.paths import Walk
 from checks._certificate.state import CertificateRun
+from diagnose.facts import Intercepted
 from diagnose.model import Severity
 
 
@@ -98,6 +99,11 @@ def _interception(run: CertificateRun, paths: Paths) -> None:
             product_kind="unknown", whom=whom_to_ask("unknown"),
         )
     run.add("certificate.intercepted", evidence)
+    run.hand_on(Intercepted(
+        issuer=paths.leaf.issuer, product=str(evidence["product"]),
+        root=anchor.subject if anchor is not None else None,
+        root_store=anchor.source if anchor is not None else None,
+    ))
 
 
 def _why_untrusted(run: CertificateRun, leaf: Cert, walked: Walk, aia: list[dict[str, Any]]) -> None:

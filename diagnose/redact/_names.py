@@ -62,6 +62,9 @@ NAME_PARTS = (
 )
 """A parameter or header whose normalised name contains one of these is sensitive."""
 
+SENSITIVE_NAME_PARTS: tuple[str, ...] = NAME_PARTS
+"""The name parts above, public for tools that search text for such names (the HAR sanitizer)."""
+
 HEADER_PARTS = (*NAME_PARTS, "cookie", "auth")
 
 SECRET_EVIDENCE_KEYS = frozenset(
