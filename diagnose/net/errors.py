@@ -133,7 +133,7 @@ def classify(exc: BaseException) -> Failure:
     detail = _http_detail(exc) if _is_httpx(exc) else _detail(source)
     # An HTTP parser's message quotes the server's bytes (h11: "illegal status line:
     # bytearray(b'…')"), whatever they held: the detail says how many, not what.
-    return Failure(kind or FailureKind.OTHER, without_server_bytes(detail)[:MAX_DETAIL], _stage(exc))
+    return Failure(kind or FailureKind.OTHER, without_server_bytes(detail[: 4 * MAX_DETAIL])[:MAX_DETAIL], _stage(exc))
 
 
 def request_errors() -> tuple[type[BaseException], ...]:

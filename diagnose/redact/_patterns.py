@@ -54,9 +54,6 @@ URL_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
 
 HEADER_PAIR_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
-SERVER_BYTES = re.compile(
-    r"""bytearray\((?P<literal>b(?P<q>["']).*?(?<!\\)(?P=q))\)"""
-    r"""|(?<=[\s(:=,\[])(?P<literal2>b(?P<q2>["']).*?(?<!\\)(?P=q2))""",
-    re.DOTALL,
-)
-"""Raw bytes as Python writes them into an exception message (``bytearray(b'HTTP/1.1 5OO …')``)."""
+SERVER_BYTES_START = re.compile(r"""bytearray\(b(["'])|(?<=[\s(:=,\[])b(["'])""")
+"""Where raw bytes begin as Python writes them into an exception message (``bytearray(b'HTTP/1.1 5OO …')``,
+``b'…'`` after a blank, a bracket or ``:``/``=``/``,``)."""

@@ -426,19 +426,43 @@ class Redactor:
 
 def without_server_bytes(text: str) -> str:
     """``text`` with raw bytes a library copied from the wire (``bytearray(b'HTTP/1.1 5OO …')``)
-    replaced by their length: an HTTP parser's error quotes the server's line, whatever it held."""
-    return p.SERVER_BYTES.sub(_bytes_not_shown, text)
+    replaced by their length: an HTTP parser's error quotes the server's line, whatever it held.
+
+    One pass, whatever the text: a literal that never closes runs to the end of the text.
+    """
+    out: list[str] = []
+    pos = 0
+    while (m := p.SERVER_BYTES_START.search(text, pos)) is not None:
+        quote_char = m.group(1) or m.group(2)
+        close = _closing_quote(text, m.end(), quote_char)
+        end = min(close + 1, len(text))
+        if m.group(1) and text.startswith(")", end):
+            end += 1
+        out += [text[pos : m.start()], f"({_byte_count(text[m.end() : close])} bytes from the server, not shown)"]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def _bytes_not_shown(m: re.Match[str]) -> str:
-    import ast
+def _closing_quote(text: str, start: int, quote_char: str) -> int:
+    """Index of the quote that ends a literal begun at ``start`` (one not escaped), or ``len(text)``."""
+    at = start
+    while (found := text.find(quote_char, at)) != -1:
+        before = found
+        while before > start and text[before - 1] == "\\":
+            before -= 1
+        if (found - before) % 2 == 0:
+            return found
+        at = found + 1
+    return len(text)
 
-    literal = m.group("literal") or m.group("literal2")
-    try:
-        size = len(ast.literal_eval(literal))
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        size = max(0, len(literal) - 3)
-    return f"({size} bytes from the server, not shown)"
+
+_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\.", re.DOTALL)
+
+
+def _byte_count(body: str) -> int:
+    """Bytes in the body of a ``b'…'`` literal (each escape sequence is one byte)."""
+    return len(_ESCAPE.sub("_", body))
 
 
 def without_home(text: str) -> str:

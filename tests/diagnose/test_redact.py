@@ -22,6 +22,7 @@ from diagnose.redact import (
     is_sensitive_param,
     redact_text,
     redact_url,
+    without_server_bytes,
 )
 
 SECRET = "S3cr3tCanary"
@@ -350,6 +351,9 @@ def test_bytes_quoted_from_the_wire_are_replaced_by_their_length() -> None:
     assert SECRET not in out
     assert out.startswith("illegal status line: (25 bytes from the server, not shown)")
     assert redact_text('{"b":"value"} and the Web\'s "b" key') == '{"b":"value"} and the Web\'s "b" key'
+    # An escaped quote does not end the literal; one that never ends runs to the end of the text.
+    assert without_server_bytes("x: b'a\\'b' y") == "x: (3 bytes from the server, not shown) y"
+    assert without_server_bytes(f"x (b'{SECRET}") == "x ((12 bytes from the server, not shown)"
 
 
 def test_one_redactor_is_safe_to_share_between_threads() -> None:
