@@ -101,8 +101,12 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except Exception as exc:
         if debug:
             raise
+        from diagnose.redact import redact_text
+
+        # The message may quote what a server sent: redacted like everything else on stderr.
+        message = _one_line(redact_text(str(exc)))[:500]
         env.stderr.write(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)\n"
+            f"{PROG}: internal error: {type(exc).__name__}: {message} (run again with --debug for details)\n"
         )
         return ExitStatus.INCONCLUSIVE
 
@@ -252,20 +256,29 @@ def _load_tui() -> Callable[..., int] | None:
 
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
-    from diagnose.events import CheckFinished, CheckStarted, RunStarted
-    from diagnose.redact import redact_url
+    """One line per engine event on stderr (which RMM agents log and helpdesks paste into tickets).
+
+    It prints what the events carry and nothing else: the engine redacts the
+    target before :class:`~diagnose.events.RunStarted` and every result
+    before :class:`~diagnose.events.CheckFinished` (``Redactor.result``, in
+    the runner), so there is nothing here to remember to redact. Control
+    characters are shown as ``?``: a line of text must not drive the terminal.
+    """
+    from diagnose.events import CheckFinished, RunStarted
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            # stderr ends up in RMM logs and tickets too: no token from the address.
-            env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
-        elif isinstance(event, CheckStarted):
-            pass
+            line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
         elif isinstance(event, CheckFinished):
             r = event.result
-            env.stderr.write(
-                f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}\n"
-            )
+            line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"
+        else:
+            return
+        env.stderr.write(_one_line(line) + "\n")
         env.stderr.flush()
 
     return show
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)

@@ -67,7 +67,7 @@ def diagnose_recording(
     from diagnose.har import HarFormatError, read_recording
     from diagnose.model import Status, Target, overall_status
     from diagnose.redact import Redactor
-    from diagnose.session import MAX_NOTE, redacted_result
+    from diagnose.session import MAX_NOTE
     from diagnose.writer import atomic_text_file
 
     began = time.monotonic()
@@ -85,7 +85,7 @@ def diagnose_recording(
     recording = read.recording
     scrub = read.sanitizer.scrub
     redactor = Redactor()
-    results = tuple(_scrubbed(redacted_result(r, redactor), scrub) for r in analyse(recording, profile, redactor, scrub))
+    results = tuple(_scrubbed(redactor.result(r), scrub) for r in analyse(recording, profile, redactor, scrub))
     url = start_url(recording, profile)
     status = overall_status(results)
     report = Report(

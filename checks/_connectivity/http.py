@@ -66,12 +66,16 @@ async def _request_failed(run: ConnectivityRun, proxy: str | None, kind: Failure
 async def _answered(run: ConnectivityRun, proxy: str | None, response: Any, size: int, truncated: bool) -> Outcome:
     redact = run.ctx.redact
     location = response.headers.get("location")
+    # What the server said, redacted as it is captured: a non-standard reason phrase is removed
+    # whole (clients ignore it, and a server may put a session id there), Server as free text.
+    reason = redact.reason_phrase(response.reason_phrase)
+    server = redact.header("Server", response.headers["server"]) if "server" in response.headers else None
     run.details["http"] = {
         "status_code": response.status_code,
-        "reason": response.reason_phrase,
+        "reason": reason,
         "http_version": response.http_version,
         "location": redact.url(location) if location else None,
-        "server": response.headers.get("server"),
+        "server": server,
         "body_bytes_read": size,
         "body_truncated": truncated,
     }
@@ -80,17 +84,12 @@ async def _answered(run: ConnectivityRun, proxy: str | None, response: Any, size
         run.add("connectivity.http_proxy_auth_required", proxy=redact.url(proxy or "(transparent proxy)"),
                 status_code=code)
     elif code >= 500:
-        run.add(
-            "connectivity.http_server_error",
-            status_code=code,
-            reason=response.reason_phrase or "",
-            server=response.headers.get("server"),
-        )
+        run.add("connectivity.http_server_error", status_code=code, reason=reason, server=server)
     elif 300 <= code < 400 and location and is_portal_redirect(run, location):
         await portal_probe(run, hint=location)
     if run.failing():
         return run.failed()
-    return run.done(f"{run.host} is reachable: the sign-in page answered {code} {response.reason_phrase}.".rstrip())
+    return run.done(f"{run.host} is reachable: the sign-in page answered {code} {reason}.".replace(" .", "."))
 
 
 def is_portal_redirect(run: ConnectivityRun, location: str) -> bool:

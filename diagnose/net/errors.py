@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from diagnose.redact import REDACTED, is_standard_reason, without_server_bytes
+
 
 class FailureKind(StrEnum):
     """What went wrong, in the vocabulary of the finding codes and their evidence."""
@@ -129,7 +131,9 @@ def classify(exc: BaseException) -> Failure:
                 source = item
                 break
     detail = _http_detail(exc) if _is_httpx(exc) else _detail(source)
-    return Failure(kind or FailureKind.OTHER, detail[:MAX_DETAIL], _stage(exc))
+    # An HTTP parser's message quotes the server's bytes (h11: "illegal status line:
+    # bytearray(b'…')"), whatever they held: the detail says how many, not what.
+    return Failure(kind or FailureKind.OTHER, without_server_bytes(detail[: 4 * MAX_DETAIL])[:MAX_DETAIL], _stage(exc))
 
 
 def request_errors() -> tuple[type[BaseException], ...]:
@@ -276,7 +280,15 @@ def _is_httpx(exc: BaseException) -> bool:
 
 
 def _http_detail(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    text = str(exc) or type(exc).__name__
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(exc, httpx.ProxyError):
+        # httpcore writes the proxy's status line into the message ("407 <reason phrase>"),
+        # and a proxy may put anything there: a reason that is not a standard one is removed.
+        status, _, reason = text.partition(" ")
+        if len(status) == 3 and status.isdigit() and reason and not is_standard_reason(reason):
+            return f"{status} {REDACTED}"
+    return text
 
 
 def _detail(exc: BaseException) -> str:
