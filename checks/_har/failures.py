@@ -142,6 +142,8 @@ def analyse(ctx: RecordingContext) -> tuple[list[Failure], dict[str, HostUse]]:
     failures: list[Failure] = []
     hosts: dict[str, HostUse] = {}
     for e in ctx.recording.entries:
+        if not e.is_network:
+            continue
         host = host_of(e.url)
         role = role_of(ctx, e)
         needed = ctx.is_signin_host(host) or role in ("captcha", "identity-provider") or (

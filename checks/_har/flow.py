@@ -143,7 +143,7 @@ class FlowAnalysis:
             )
         safari = ctx.recording.browser is Browser.SAFARI
         over = redirects > CHROME_FIREFOX_LIMIT or (safari and redirects > SAFARI_LIMIT) or browser_gave_up
-        if over or redirects > SAFARI_LIMIT:
+        if cycle_at is None and (over or redirects > SAFARI_LIMIT):  # a loop is the cause; as the live check
             self.stuck = self.stuck or over
             self.add(
                 "redirects.too_many",
