@@ -167,7 +167,7 @@ _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _DQUOTED = re.compile(r'"(' + _NAME + r')"(\s*:\s*)"([^"\\\r\n]*(?:\\.[^"\\\r\n]*)*)"')
 _SQUOTED = re.compile(r"'(" + _NAME + r")'(\s*:\s*)'([^'\\\r\n]*(?:\\.[^'\\\r\n]*)*)'")
 _PAIR = re.compile(r"(?<![\w.%\[\]-])(" + _NAME + r")=([^&#;\s\"'<>\\]{1,4096})")
-_QUERY_PAIR = re.compile(r"(?:(?<=[?&])|(?<=&amp;))(" + _NAME + r")=([^&#;\s\"'<>\\]{1,4096})")
+_QUERY_PAIR = re.compile(r"([?&](?:amp;)?)(" + _NAME + r")=([^&#;\s\"'<>\\]{1,4096})")
 """A ``name=value`` pair inside a query string written into markup or code (``'…&code=…'``,
 ``href="/cb?state=…"``): after ``?`` or ``&``, where no attribute or assignment stands."""
 _RUN = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
@@ -215,7 +215,7 @@ class TextSanitizer:
         if any(word in text for word in _SCHEME_WORDS):
             text = _SCHEME.sub(self._credential, text)
         if "=" in text:
-            text = (_PAIR if pairs else _QUERY_PAIR).sub(self._pair, text)
+            text = _PAIR.sub(self._pair, text) if pairs else _QUERY_PAIR.sub(self._query_pair, text)
         if len(text) <= SHORT_TEXT and self.mark.remembered:
             text = _RUN.sub(self._run, text)
         return text
@@ -262,6 +262,15 @@ class TextSanitizer:
             return f"{name}={self.hit(Kind.PARAMETER, name, unquote_plus(value))}"
         if len(value) >= 6 and _NESTED.search(value):
             return f"{name}={self.text(value)}"
+        return m.group(0)
+
+    def _query_pair(self, m: re.Match[str]) -> str:
+        """A pair after ``?``/``&`` (the delimiter is part of the match, which is cheaper to find)."""
+        delimiter, name, value = m.groups()
+        if is_sensitive_param(name):
+            return f"{delimiter}{name}={self.hit(Kind.PARAMETER, name, unquote_plus(value))}"
+        if len(value) >= 6 and _NESTED.search(value):
+            return f"{delimiter}{name}={self.text(value)}"
         return m.group(0)
 
     def _run(self, m: re.Match[str]) -> str:
