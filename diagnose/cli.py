@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="DNS server to compare with the system resolver; repeatable")
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
                    help="time server to measure the clock against; repeatable")
+    p.add_argument("--browser-profile", action="append", default=[], metavar="DIR",
+                   help="a browser profile (or user-data) folder for the browser check to read besides the "
+                   "current user's; repeatable")
     p.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
     p.add_argument("--no-plugins", action="store_true", help="do not load third-party checks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -150,7 +153,15 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         dns_servers=tuple(parse_endpoint(s, default_port=53, option="--dns-server") for s in ns.dns_server),
         ntp_servers=tuple(parse_endpoint(s, default_port=123, option="--ntp-server") for s in ns.ntp_server),
         timeout=timeout,
+        browser_profiles=tuple(_browser_profile(d) for d in ns.browser_profile),
     )
+
+
+def _browser_profile(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--browser-profile {text}: no such folder")
+    return path
 
 
 def _ca_file(text: str) -> Path:

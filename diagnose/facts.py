@@ -79,6 +79,26 @@ class RecordedClock:
 
 
 @dataclass(frozen=True, slots=True)
+class Intercepted:
+    """The ``certificate`` check found the connection to the sign-in site intercepted (HTTPS inspection)."""
+
+    issuer: str
+    """Who issued the certificate the device was shown."""
+    product: str
+    """The inspection product, in plain words (or what is known about an unknown one)."""
+    root: str | None = None
+    """The subject of the root certificate the device trusts the connection through, if any."""
+    root_store: str | None = None
+    """Where that root is installed: ``operating_system`` (any browser using the system's roots trusts it),
+    ``ca_file`` (``--ca-file``), or None."""
+
+    @property
+    def installed_in_os(self) -> bool:
+        """Whether the interception works because its root is installed in the operating system's store."""
+        return self.root_store == "operating_system"
+
+
+@dataclass(frozen=True, slots=True)
 class OutOfTime:
     """A check stopped at a step because the run's deadline left no time to finish it."""
 

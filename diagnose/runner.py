@@ -5,6 +5,9 @@
   run lasts as long as its slowest chain, not the sum.
 * A check whose hard dependency did not pass or warn is skipped, and its
   summary says which dependency and why.
+* A check may read other checks' results near its end instead (``reads_later``):
+  it starts at once, and ``ctx.later`` waits for them within its deadline
+  (never for a check that itself waits for this one).
 * Each check runs under its own timeout; an exception is ``error`` for that
   check only (sslyze's rule: a crashed check is never a failure of the run).
 * Each check's context carries its deadline (the run's, or its own timeout if
@@ -25,7 +28,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from diagnose.check import Check, CheckContext, check_result_from
+from diagnose.check import Check, CheckContext, ResultWaiter, check_result_from
 from diagnose.events import CheckFinished, CheckStarted, Event
 from diagnose.model import CheckResult, Status
 from diagnose.registry import CheckInfo, Plan
@@ -71,6 +74,18 @@ async def run_plan(
         finished[result.id].set()
         emit(CheckFinished(result, len(results), total))
 
+    def waiter(cls: type[Check]) -> ResultWaiter:
+        # A check that (through its own dependencies) waits for this one is never waited for: no deadlock.
+        readable = {d for d in cls.reads_later if d in finished and cls.id not in _dependencies(d, plan)}
+
+        async def later(check_id: str) -> CheckResult | None:
+            if check_id not in readable:
+                return None
+            await finished[check_id].wait()
+            return results.get(check_id)
+
+        return later
+
     async def one(info: CheckInfo) -> None:
         cls = info.cls
         deps = [d for d in (*cls.requires, *cls.optional) if d in finished]
@@ -84,7 +99,7 @@ async def run_plan(
         begin = monotonic()
         started[cls.id] = begin
         ctx = make_context({d: results[d] for d in deps if d in results})
-        ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout))
+        ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout), later=waiter(cls))
         try:
             async with asyncio.timeout(cls.timeout):
                 outcome = await cls().run(ctx)
@@ -169,6 +184,20 @@ async def run_plan(
         deadline_hit=deadline_hit,
         interrupted=interrupted,
     )
+
+
+def _dependencies(check_id: str, plan: Plan) -> set[str]:
+    """Every check ``check_id`` waits for (before it starts, or near its end), directly or through others."""
+    by_id = {info.id: info.cls for info in plan.checks}
+    seen: set[str] = set()
+    pending = [check_id]
+    while pending:
+        cls = by_id.get(pending.pop())
+        for dep in (*cls.requires, *cls.optional, *cls.reads_later) if cls is not None else ():
+            if dep not in seen:
+                seen.add(dep)
+                pending.append(dep)
+    return seen
 
 
 def _blocking_dependency(cls: type[Check], results: Mapping[str, CheckResult], plan: Plan) -> str | None:

@@ -229,6 +229,7 @@ class Lab:
         extra: Mapping[str, str] | None = None,
     ) -> LabRun:
         """A :class:`LabRun` whose system resolver is ``dns`` and which trusts the lab CA."""
+        (self.dir / "browser-home").mkdir(exist_ok=True)
         settings = Settings(
             pins=tuple(pins),
             ca_files=(self.ca_file,),
@@ -236,6 +237,8 @@ class Lab:
             ntp_servers=tuple(ntp_servers),
             timeout=timeout,
             extra=dict(extra or {}),
+            # The lab diagnoses its own sites: never the person's browsers.
+            browser_home=self.dir / "browser-home",
         )
         return LabRun(
             url=url,
