@@ -23,7 +23,7 @@ import platform
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,8 +58,14 @@ def diagnose_recording(
     sanitize_to: Path | None = None,
     note: str = "",
     max_entries: int = MAX_ENTRIES,
+    browser_profiles: Sequence[Path] = (),
 ) -> RecordingDiagnosis:
     """Read, sanitize and analyse the HAR at ``path``.
+
+    With ``browser_profiles`` (``--browser-profile DIR``), the ``browser`` check
+    also reads those profile folders, and only those (never this computer's own
+    browsers: the helpdesk's machine is not the person's), for the recording's
+    sign-in site; its result joins the report as in a live run.
 
     Raises :class:`~diagnose.settings.UsageError` with one line (what and where)
     when the file cannot be read or is not a HAR this reads; then no copy is
@@ -91,6 +97,8 @@ def diagnose_recording(
     redactor = Redactor()
     results = tuple(_scrubbed(redacted_result(r, redactor), scrub) for r in analyse(recording, profile, redactor, scrub))
     url = start_url(recording, profile)
+    if browser_profiles:
+        results += browser_results(url or profile.default_url, profile, browser_profiles)
     status = overall_status(results)
     report = Report(
         tool_version=__version__,
@@ -204,6 +212,33 @@ def entries_behind(findings: Iterable[Finding]) -> list[int]:
     for finding in findings:
         walk(finding.evidence)
     return sorted(found)
+
+
+BROWSER_TIMEOUT = 20.0
+"""Seconds the ``browser`` check may take reading ``--browser-profile`` folders beside a recording."""
+
+
+def browser_results(url: str, profile: Profile, folders: Sequence[Path]) -> tuple[CheckResult, ...]:
+    """The ``browser`` check (through the registry, as a live run finds it) on ``folders`` only, for
+    the site of ``url``: its result, redacted like a live run's. No network (it reads files)."""
+    import asyncio
+    import tempfile
+
+    from diagnose.registry import discover
+    from diagnose.session import Diagnosis, make_target
+    from diagnose.settings import Settings
+
+    registry = discover(plugins=False)
+    if "browser" not in registry.checks:
+        raise UsageError("--browser-profile: this build has no browser check")
+    with tempfile.TemporaryDirectory(prefix="login-doctor-no-home-") as empty:
+        # an empty home: the check finds no browser of its own, only the folders given
+        settings = Settings(timeout=BROWSER_TIMEOUT, browser_profiles=tuple(folders), browser_home=Path(empty))
+        # the run's Net describes the environment; the browser check itself reads files only
+        diagnosis = Diagnosis(target=make_target(url, profile), profile=profile, plan=registry.plan(["browser"]),
+                              settings=settings)
+        report = asyncio.run(diagnosis.run())
+    return report.checks
 
 
 def shown_path(path: Path) -> str:

@@ -47,6 +47,10 @@ def build_parser() -> CommandParser:
                         help="also write the report to FILE; the format comes from the extension; repeatable")
     parser.add_argument("--profile", default="atera", metavar="NAME|FILE", help="vendor profile (default: atera)")
     parser.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
+    parser.add_argument("--browser-profile", action="append", default=[], metavar="DIR",
+                        help="also read this browser profile folder (the person's Chrome, Edge or Firefox profile, "
+                        "read-only, metadata only) with the browser check; repeatable. This computer's own "
+                        "browsers are never read")
     parser.add_argument("--tui", action="store_true",
                         help="show the report in the terminal app: the checklist, each item, the requests behind "
                         "the findings (needs a terminal)")
@@ -73,7 +77,8 @@ def main(argv: list[str], env: Environment, *, tui: Callable[[], RecordingTui | 
     if not ns.quiet:
         env.stderr.write(f"{PROG}: reading {shown_path(source)}\n")
         env.stderr.flush()
-    diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note)
+    folders = [_folder(text) for text in ns.browser_profile]
+    diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note, browser_profiles=folders)
     if sanitize_to is not None:
         env.stderr.write(f"{PROG}: sanitized copy written to {shown_path(sanitize_to)} "
                          f"({diagnosis.secrets} secrets replaced)\n")
@@ -113,6 +118,13 @@ def _sanitize_target(ns: Any, source: Path, outputs: Sequence[tuple[Path, str]])
     if any(_same_file(target, path) for path, _ in outputs):
         raise UsageError(f"--sanitize {target}: the same file is also a report (-o)")
     return target
+
+
+def _folder(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--browser-profile {text}: no such folder")
+    return path
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -215,3 +215,29 @@ def test_no_canary_of_a_live_recording_reaches_any_output(session: Session, tmp_
     recipe = next(r for r in RECIPES if r.name == "chromium-canary")
     recorded, path = record(recipe, session, tmp_path)
     assert_no_canary_anywhere(path, canary_values(recorded.canaries), tmp_path)
+
+
+# ----------------------------------------------------------------------------- --browser-profile
+
+
+def test_browser_profile_beside_a_recording_reads_that_folder_only(tmp_path: Path) -> None:
+    """``--browser-profile DIR``: the browser check reads the person's profile folder (a copy a helpdesk
+    was given, or the person's own) for the recording's site, and nothing of this computer's browsers."""
+    from tests.checks.browser_fixtures import ChromiumProfile, FakeCookie
+
+    profile = ChromiumProfile(tmp_path / "person" / "Default", "linux")
+    profile.save()
+    secret = "cookievalue" + "9" * 3000
+    profile.cookies([FakeCookie(f"big{i}", secret, ".atera-lab.test") for i in range(8)])
+    code, out, err = har(str(fixture_path("chromium-healthy")), "--browser-profile", str(profile.directory),
+                         "--format", "json", "-q")
+    assert code == 1, err
+    report = json.loads(out)
+    assert validation_errors(report) == []
+    browser = next(c for c in report["checks"] if c["id"] == "browser")
+    assert "browser.cookie_header_too_large" in {f["code"] for f in browser["findings"]}
+    files = json.dumps(browser["details"])
+    assert str(profile.directory) in files or profile.directory.name in files
+    assert "cookievalue" not in out and "9999999999" not in out  # lengths, never values
+    code, _, err = har(str(fixture_path("chromium-healthy")), "--browser-profile", str(tmp_path / "nowhere"))
+    assert code == 2 and "no such folder" in err
