@@ -112,6 +112,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def main(args: list[str], env: Environment) -> int:
+    if args and args[0] == "har":  # it may open the TUI, which only the entry point may start
+        from diagnose.commands.har import main as har
+
+        return har(args[1:], env, tui=_load_recording_tui)
     if args and args[0] in SUBCOMMANDS:
         return _subcommand(args[0])(args[1:], env)
     ns = build_parser().parse_args(args)
@@ -253,6 +257,17 @@ def _load_tui() -> Callable[..., int] | None:
             return None
         raise
     return run_tui
+
+
+def _load_recording_tui() -> Callable[..., int] | None:
+    """The TUI on a recording (``har FILE --tui``), imported only now."""
+    try:
+        from diagnose.tui.recording import run_recording_tui
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name.startswith("diagnose.tui") or exc.name.startswith("textual")):
+            return None
+        raise
+    return run_recording_tui
 
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
