@@ -102,6 +102,11 @@ def _site_settings(prefs: Mapping[str, Any], site: Site, state: ProfileState) ->
                     state.cookies_blocked_everywhere = where
                 else:
                     state.javascript_blocked_everywhere = where
+    cookie_rules = parse_rules(exceptions.get("cookies"))
+    for url, scheme, host, port in site.addresses:
+        rule = effective_rule(cookie_rules, scheme, host, port)
+        if rule is not None and rule.setting == "block":
+            state.cookies_blocked_for[url] = rule.key
     mode = _dig(prefs, "profile", "cookie_controls_mode")
     if isinstance(mode, int) and mode in _CONTROLS_MODES:
         state.third_party_cookies_blocked = f"profile.cookie_controls_mode is {mode} ({_CONTROLS_MODES[mode]})"

@@ -168,6 +168,10 @@ def _permissions(profile: BrowserProfile, site: Site, reader: FileReader, state:
                 state.exceptions.append(SiteException(_PERMISSION_KINDS[kind], "block", host, origin, is_idp))
             elif permission == 1 and kind == "cookie" and not is_idp:
                 allowed_cookies = True
+        if kind == "cookie" and permission == 2:
+            for url, scheme, host, port in site.addresses:
+                if _origin_covers(origin, scheme, host, port):
+                    state.cookies_blocked_for[url] = origin
     if allowed_cookies and state.cookies_blocked_everywhere:
         state.cookies_blocked_everywhere = None  # the site has its own "allow"
 

@@ -236,6 +236,31 @@ def test_per_site_blocks_in_chrome(linux: FakeHome) -> None:
     assert result.status is Status.FAIL
 
 
+def test_blocked_cookies_are_not_counted_as_sent(linux: FakeHome) -> None:
+    """A "block cookies" setting for the sign-in host withholds the stored cookies as well (Chromium:
+    EXCLUDE_USER_PREFERENCES), so 40 big stored cookies make no oversized header, only the block."""
+    [chrome] = linux.chromium()
+    chrome.cookies([*big(40, 300), FakeCookie("dup", "1", "app.atera.com"), FakeCookie("dup", "1", ".atera.com")])
+    assert "browser.cookie_header_too_large" in codes(run_browser_check(linux))
+    chrome.exception("cookies", "[*.]atera.com,*", 2)
+    result = run_browser_check(linux)
+    assert "browser.cookie_header_too_large" not in codes(result)
+    assert "browser.duplicate_cookies" not in codes(result)
+    blocked = finding(result, "browser.site_cookies_blocked")
+    assert blocked.evidence["withheld"] == 42
+    assert "keeps the 42 cookies stored for the site from being sent" in blocked.message
+    assert result.details["profiles"][0]["cookies"]["sent_count"] == 0
+
+
+def test_a_firefox_cookie_permission_withholds_the_stored_cookies(linux: FakeHome) -> None:
+    [firefox] = linux.firefox()
+    firefox.cookies(big(40, 300))
+    firefox.permissions([("https://atera.com", "cookie", 2, 0, 0)])
+    result = run_browser_check(linux)
+    assert "browser.cookie_header_too_large" not in codes(result)
+    assert finding(result, "browser.site_cookies_blocked").evidence["withheld"] == 40
+
+
 def test_a_more_specific_allow_wins_over_a_domain_block(linux: FakeHome) -> None:
     [chrome] = linux.chromium()
     chrome.exception("cookies", "[*.]atera.com,*", 2)
