@@ -203,7 +203,8 @@ class ProfileState:
     third_party_cookies_blocked: str | None = None
     proxy: ProxySetting | None = None
     enterprise_roots: bool | None = None
-    """Firefox: does it trust roots installed in the operating system (None: not Firefox)."""
+    """Firefox on Windows and macOS: does it trust roots installed in the operating system, as Chrome does
+    (None: not Firefox, or Linux, where Chrome does not use the system's bundle either)."""
     enterprise_roots_setting: str = ""
     """How that was decided (the pref, or the default for this version and system)."""
     extensions: list[InstalledExtension] = field(default_factory=list)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from checks._browser.host import Host
 from diagnose.deadline import Deadline
 from diagnose.facts import Intercepted, OutOfTime
 from diagnose.model import CheckResult, Finding, Severity, Status
@@ -62,7 +63,6 @@ def test_a_clean_profile_passes_and_says_what_it_read(linux: FakeHome) -> None:
 
 
 def test_no_home_directory_skips_with_the_reason(tmp_path: Path) -> None:
-    from checks._browser.host import Host
 
     result = run_browser_check(Host("linux", None, {}))
     assert result.status is Status.SKIP
@@ -379,23 +379,33 @@ def test_firefox_not_trusting_an_os_installed_interception_root(tmp_path: Path) 
     assert "browser.firefox_ignores_os_roots" not in codes(run_browser_check(windows, results=_intercepted("ca_file")))
 
 
-def test_firefox_on_linux_never_uses_the_systems_roots(linux: FakeHome) -> None:
-    linux.firefox()
-    found = finding(run_browser_check(linux, results=_intercepted()), "browser.firefox_ignores_os_roots")
-    assert "Linux" in found.evidence["setting"]
+def test_on_linux_firefox_and_chrome_do_not_differ_over_the_systems_roots(linux: FakeHome) -> None:
+    """Chromium on Linux trusts the Chrome Root Store plus the user's NSS database, not the system's bundle
+    (system_trust_store.cc: TrustStoreNSS with kIgnoreSystemTrust), and Firefox has no enterprise-roots
+    import there: no Firefox-only warning to predict, so no finding, and no waiting for the certificate check."""
+    [firefox] = linux.firefox()
+    firefox.pref("security.enterprise_roots.enabled", False)
+    result = run_browser_check(linux, results=_intercepted())
+    assert "browser.firefox_ignores_os_roots" not in codes(result)
+    settings = result.details["profiles"][0]["settings"]
+    assert settings["trusts_os_roots"] is None and "~/.pki/nssdb" in settings["trusts_os_roots_because"]
 
 
-async def test_the_certificate_checks_interception_fact_reaches_the_browser_check(tmp_path: Path) -> None:
+async def test_the_certificate_checks_interception_fact_reaches_the_browser_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the real engine: the certificate check finds the lab's inspection proxy (its root in the
-    simulated operating-system store) and hands on the fact; Firefox on Linux ignores that store."""
+    simulated operating-system store) and hands on the fact; a Windows Firefox that ignores the system's
+    roots will warn where Chrome does not."""
     from dataclasses import replace
 
     from diagnose.lab.scenario import Lab, all_scenarios
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
 
-    home = FakeHome(tmp_path / "home", "linux")
-    home.firefox()
+    monkeypatch.setattr("checks._browser.host.current_os", lambda: "windows")
+    home = FakeHome(tmp_path / "home", "windows")
+    [firefox] = home.firefox()
+    firefox.pref("security.enterprise_roots.enabled", False)
     async with Lab() as lab, all_scenarios()["certificate-intercepted"].factory(lab) as run:
         settings = replace(run.settings, browser_home=home.root)
         plan = discover(plugins=False).plan(("connectivity", "certificate", "browser"))
