@@ -150,7 +150,9 @@ def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) ->
         "cookie_bytes": low,
         "cookie_bytes_up_to": high,
         "sizes": "estimated from the encrypted values' lengths" if sizes == "estimated" else "exact",
-        "largest": ", ".join(f"{_shown(c.name)} ({c.size} bytes)" for c in largest),
+        "cookie_size": f"{low:,} bytes" if high == low else
+                       f"about {low:,}–{high:,} bytes, estimated because the browser stores the values encrypted",
+        "largest": ", ".join(f"{_shown(c.name)} ({_bytes(c.size, c.size_max)})" for c in largest),
         "largest_cookies": [{"name": _shown(c.name), "size": c.size, "domain": c.host, "path": c.path}
                             for c in largest],
         "cookie_families": _families(sent),
@@ -158,6 +160,10 @@ def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) ->
         "exceeds_defaults_of": exceeded,
         "server_limits": {name: {"bytes": limit, "setting": setting} for name, limit, setting in facts.server_limits},
     }, None if every else Severity.MEDIUM)
+
+
+def _bytes(low: int, high: int) -> str:
+    return f"{low:,} bytes" if high <= low else f"{low:,}–{high:,} bytes"
 
 
 def _families(cookies: Sequence[StoredCookie]) -> list[dict[str, Any]]:

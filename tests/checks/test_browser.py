@@ -119,7 +119,9 @@ def test_a_cookie_header_larger_than_nginx_and_apache_accept(linux: FakeHome) ->
     assert found.evidence["sizes"] == "estimated from the encrypted values' lengths"
     sizes = [c["size"] for c in found.evidence["largest_cookies"]]
     assert sizes == sorted(sizes, reverse=True) and len(sizes) == 5
-    assert found.evidence["largest"].startswith(f"{found.evidence['largest_cookies'][0]['name']} ({sizes[0]} bytes)")
+    assert found.evidence["largest"].startswith(f"{found.evidence['largest_cookies'][0]['name']} ({sizes[0]}–")
+    low, high = found.evidence["cookie_bytes"], found.evidence["cookie_bytes_up_to"]
+    assert f"about {low:,}–{high:,} bytes, estimated" in found.message
     assert "400 \"Request Header Or Cookie Too Large\"" in found.message
     assert result.status is Status.WARN
 
@@ -132,6 +134,7 @@ def test_a_cookie_header_larger_than_every_server_limit_fails(linux: FakeHome) -
     assert found.severity is Severity.HIGH
     assert set(found.evidence["exceeds_defaults_of"]) == {"nginx", "Apache httpd", "IIS", "Node.js"}
     assert found.evidence["cookie_bytes"] == found.evidence["cookie_bytes_up_to"]  # Firefox: exact sizes
+    assert f"60 cookies ({found.evidence['cookie_bytes']:,} bytes)" in found.message
     assert result.status is Status.FAIL
 
 
