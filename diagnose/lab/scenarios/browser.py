@@ -40,8 +40,10 @@ CANARY = "lbdbrowsercanaryK7pQ2wX9"
 BULK_COOKIES = 40
 BULK_VALUE_BYTES = 290
 """40 cookies of ``bulkNN=`` + 290 bytes: 11,880 bytes of name=value, 12,000 bytes or so as a Cookie line."""
-SHORT_MAX_AGE = 4
-"""Seconds the short-lived cookie lives."""
+SHORT_MAX_AGE = 6
+"""Seconds the short-lived cookie lives: long enough for a browser on a loaded machine to be shut down
+before it expires (a browser deletes an expired cookie when it next reads the site's cookies)."""
+SHORT_VALUE_BYTES = 30
 DUPLICATE = "session_hint"
 SHORT = "short_lived"
 ATTRIBUTES = "Secure; SameSite=Lax"
@@ -74,7 +76,7 @@ def stored_cookies_site(received: list[dict[str, Any]]) -> Handler:
         cookies += [
             f"{DUPLICATE}={_value('root', 40)}; Path=/; Max-Age=86400; {ATTRIBUTES}",
             f"{DUPLICATE}={_value('users', 40)}; Path=/users; Max-Age=86400; {ATTRIBUTES}",
-            f"{SHORT}={_value('short', 30)}; Path=/; Max-Age={SHORT_MAX_AGE}; {ATTRIBUTES}",
+            f"{SHORT}={_value('short', SHORT_VALUE_BYTES)}; Path=/; Max-Age={SHORT_MAX_AGE}; {ATTRIBUTES}",
         ]
         return LabResponse.html(SIGNIN_PAGE, headers=[("Set-Cookie", c) for c in cookies])
 
@@ -84,7 +86,7 @@ def stored_cookies_site(received: list[dict[str, Any]]) -> Handler:
 @scenario(
     "browser-stored-cookies",
     "A first visit to the sign-in page sets 40 large cookies (about 12 KB), one name on two paths and a "
-    "4-second cookie: the site a real browser visits to pile up cookies (the browser check reads its profile).",
+    "6-second cookie: the site a real browser visits to pile up cookies (the browser check reads its profile).",
     expect={"redirects": Status.PASS},
     area="browser",
     demo=False,
