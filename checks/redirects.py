@@ -36,17 +36,39 @@ from checks._redirects.cookie_findings import (
     header_findings,
     mismatch_findings,
 )
+from checks._redirects.cookies import CookieJar, SetCookieOutcome
 from checks._redirects.flow import SAFARI_LIMIT, End, Flow, FlowWalker
 from checks._redirects.flow_findings import flow_findings
 from checks._redirects.report import details, scrubbed, summary
-from checks._redirects.rules import domain_match, is_loopback_host, path_match, registrable_domain
+from checks._redirects.rules import (
+    CookieUrl,
+    Exclusion,
+    Note,
+    domain_match,
+    is_loopback_host,
+    path_match,
+    registrable_domain,
+)
 from checks._redirects.state import RedirectsRun
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
 
-__all__ = ["SERVER_LIMITS", "RedirectsCheck", "domain_match", "is_loopback_host", "path_match", "registrable_domain"]
-"""Public API for other checks (the ``browser`` check): the server limits on a Cookie header and the
-RFC 6265bis cookie rules (the "site" of a host, domain-match, path-match, potentially trustworthy hosts)."""
+__all__ = [
+    "SERVER_LIMITS",
+    "CookieJar",
+    "CookieUrl",
+    "Exclusion",
+    "Note",
+    "RedirectsCheck",
+    "SetCookieOutcome",
+    "domain_match",
+    "is_loopback_host",
+    "path_match",
+    "registrable_domain",
+]
+"""Public API for other checks: the server limits on a Cookie header; the RFC 6265bis cookie rules (the
+"site" of a host, domain-match, path-match, potentially trustworthy hosts); and the browser-like cookie
+jar with its verdicts (``login-doctor har`` replays a recording's Set-Cookie and Cookie headers through it)."""
 
 WALK_MARGIN = 1.0
 """Seconds kept free after the walk to diagnose it and write the result."""

@@ -7,6 +7,7 @@ No check logic lives here. Commands (design §3.1)::
     login-doctor url ADDRESS...|-       judge addresses offline
     login-doctor render REPORT.json     re-render a saved report
     login-doctor demo [SCENARIO]        diagnose the local lab (no network needed)
+    login-doctor har FILE.har           diagnose a browser's recording; --sanitize writes a safe copy
 
 Every error the person can cause is one line on stderr and exit code 2; a bug
 is one line too (``--debug`` shows the traceback).
@@ -37,6 +38,7 @@ SUBCOMMANDS: dict[str, str] = {
     "render": "diagnose.commands.render:main",
     "summarize": "diagnose.commands.summarize:main",
     "demo": "diagnose.lab.demo:main",
+    "har": "diagnose.commands.har:main",
 }
 """Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
 
@@ -46,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find out why signing in to a web app fails: address, connection, "
         "certificate, clock, redirects and cookies.",
-        epilog="Other commands: checks, url, render, summarize, demo (login-doctor COMMAND --help). "
+        epilog="Other commands: checks, url, render, summarize, demo, har (login-doctor COMMAND --help). "
         "Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 inconclusive, 130 interrupted.",
     )
     p.add_argument("url", nargs="?", help="the sign-in address (default: the profile's sign-in URL)")

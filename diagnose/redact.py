@@ -81,6 +81,9 @@ _NAME_PARTS = (
 )
 """A parameter or header whose normalised name contains one of these is sensitive."""
 
+SENSITIVE_NAME_PARTS: tuple[str, ...] = _NAME_PARTS
+"""The name parts above, public for tools that search text for such names (the HAR sanitizer)."""
+
 _HEADER_PARTS = (*_NAME_PARTS, "cookie", "auth")
 
 _SECRET_EVIDENCE_KEYS = frozenset(

@@ -36,7 +36,7 @@ class CertificateRun(CheckRun):
         self.common_evidence["host"] = self.host
 
     def add_issue(self, issue: Issue) -> None:
-        self.add(issue.code, issue.evidence, severity=issue.severity)
+        self.add(issue.code, issue.evidence, severity=issue.severity, message=issue.message)
 
     def undecided(self, summary: str) -> Outcome:
         """The check could not judge the certificate: never a pass."""
