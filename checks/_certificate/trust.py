@@ -77,7 +77,8 @@ def _interception(run: CertificateRun, paths: Paths) -> None:
     trusted_here, trusted_publicly = paths.device.anchored, paths.public.anchored
     product = match_product(paths.everything)
     installed = trusted_here and not trusted_publicly and anchor is not None and anchor.source == "operating_system"
-    if not (installed or product is not None):
+    replaced = run.proxy_view is not None and run.proxy_view.replaced  # the proxy shows another certificate
+    if not (installed or product is not None or replaced):
         return
     evidence: dict[str, Any] = {
         "issuer": paths.leaf.issuer,
@@ -86,7 +87,14 @@ def _interception(run: CertificateRun, paths: Paths) -> None:
     }
     if anchor is not None:
         evidence["anchor"] = {"subject": anchor.subject, "fingerprint_sha256": anchor.fingerprint, "store": anchor.source}
-    if product is not None:
+    if run.proxy_view is not None:
+        evidence.update(proxy=run.proxy_view.proxy, certificate_replaced_by_proxy=replaced)
+    if product is None and run.proxy_view is not None:
+        how = ("whose own root certificate is installed on this device" if installed
+               else "which replaces the site's certificate with its own")
+        evidence.update(product=f"the web proxy {run.proxy_view.proxy}, {how}", product_kind="corporate",
+                        whom=whom_to_ask("corporate"))
+    elif product is not None:
         evidence.update(product=product.product.name, product_kind=product.product.kind,
                         matched=product.certificate.subject, product_source=product.product.source,
                         whom=product.whom)

@@ -87,6 +87,23 @@ three suites, AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305, are what OpenSSL o
 
 _BY_OPENSSL = {s.openssl: s for s in SUITES}
 
+NOT_OFFERED: dict[str, str] = {
+    "ECDHE-RSA-AES128-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "ECDHE-RSA-AES256-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    "ECDHE-ECDSA-AES128-SHA256": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "ECDHE-ECDSA-AES256-SHA384": "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    "ECDHE-ECDSA-AES128-SHA": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "ECDHE-ECDSA-AES256-SHA": "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "AES128-SHA256": "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "AES256-SHA256": "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "DHE-RSA-AES128-GCM-SHA256": "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "DHE-RSA-AES256-GCM-SHA384": "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "DHE-RSA-CHACHA20-POLY1305": "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "DES-CBC3-SHA": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "ECDHE-RSA-DES-CBC3-SHA": "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+}
+"""IANA names of suites servers still offer that Chromium does not (for the finding's words only)."""
+
 
 def cipher_string() -> str:
     """Chromium's TLS 1.2 suites as an OpenSSL cipher string, for :meth:`ssl.SSLContext.set_ciphers`."""
@@ -97,7 +114,7 @@ def iana_name(openssl_name: str) -> str:
     """The IANA name of a suite (``AES128-GCM-SHA256`` -> ``TLS_RSA_WITH_AES_128_GCM_SHA256``);
     TLS 1.3 names are already IANA names; an unknown name is returned as it is."""
     suite = _BY_OPENSSL.get(openssl_name)
-    return suite.iana if suite else openssl_name
+    return suite.iana if suite else NOT_OFFERED.get(openssl_name, openssl_name)
 
 
 def obsolete(openssl_name: str, version: str) -> tuple[str, ...]:
@@ -141,3 +158,8 @@ FIREFOX_ONLY_UNSAFE_PORTS: dict[int, str] = {4190: "ManageSieve", 6679: "osaut"}
 def is_unsafe_port(port: int) -> bool:
     """Whether Chromium refuses a URL on ``port`` with ``ERR_UNSAFE_PORT``."""
     return port in UNSAFE_PORTS or not 0 <= port <= 65535
+
+
+def firefox_refuses(port: int) -> bool:
+    """Whether Firefox refuses ``port`` (``gBadPortList``: Chromium's list without 0, plus 4190 and 6679)."""
+    return (port != 0 and port in UNSAFE_PORTS) or port in FIREFOX_ONLY_UNSAFE_PORTS

@@ -71,8 +71,9 @@ def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
     made separately, never from this connection. It offers what Chromium
     offers (TLS 1.2 and 1.3, Chromium's cipher suites: :mod:`diagnose.net.chromium`),
     so it connects where the browser does and fails where it fails. With
-    ``legacy`` it accepts TLS 1.0/1.1 and every cipher instead, to learn whether
-    a server offers *only* what browsers refuse.
+    ``legacy`` it accepts TLS 1.0 to 1.2 and every cipher instead, to learn whether
+    a server offers *only* what browsers refuse (an old protocol, or a suite such as DHE
+    that Chromium no longer offers).
     """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -85,7 +86,7 @@ def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         with contextlib.suppress(ssl.SSLError):
             ctx.set_ciphers("ALL:@SECLEVEL=0")
     return ctx
