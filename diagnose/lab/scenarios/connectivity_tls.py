@@ -28,6 +28,7 @@ from diagnose.lab.scenarios.connectivity import (
 )
 from diagnose.lab.servers import LabServer, reset_immediately, server_context
 from diagnose.lab.tlsfaults import slow_handshake, tls_with_alerts
+from diagnose.net.chromium import FIREFOX_ONLY_UNSAFE_PORTS
 
 SLOW_HANDSHAKE_S = 8.0
 """How long the slow server sits on each handshake: the issue's 8 s (Chromium waits up to 30 s)."""
@@ -66,6 +67,29 @@ async def unsafe_port(lab: Lab) -> AsyncIterator[LabRun]:
     run = lab.run(signin_url(6666), dns=dns, only=CONNECTIVITY)
     run.observed["dns_queries"] = dns.queries
     yield run
+
+
+@scenario(
+    "firefox-only-port",
+    "The sign-in site runs on port 6679 (or 4190), which Firefox refuses and Chrome and Edge open: a warning.",
+    expect=WARN,
+    codes=["connectivity.port_blocked_by_firefox"],
+    area="connectivity",
+)
+async def firefox_only_port(lab: Lab) -> AsyncIterator[LabRun]:
+    # The one place the lab binds a fixed port: the behaviour exists only on these two ports.
+    # They are above 1024 and unassigned on a test machine; if both are taken the scenario says so.
+    server = None
+    for port in sorted(FIREFOX_ONLY_UNSAFE_PORTS, reverse=True):
+        try:
+            server = await lab.https(signin_app(), names=[HOST], port=port)
+            break
+        except OSError:
+            continue
+    if server is None:
+        raise OSError(f"ports {sorted(FIREFOX_ONLY_UNSAFE_PORTS)} are both in use on 127.0.0.1")
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    yield lab.run(signin_url(server.port), dns=dns, only=CONNECTIVITY)
 
 
 # ----------------------------------------------------------------------------- failures
