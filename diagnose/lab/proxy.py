@@ -92,8 +92,9 @@ class LabProxy:
         self._tasks.add(task)
         try:
             await self._serve(reader, writer)
-        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, EOFError):
-            pass
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, EOFError,
+                asyncio.CancelledError):
+            pass  # the client went away, or the lab is closing
         finally:
             self._tasks.discard(task)
             with contextlib.suppress(Exception):
