@@ -60,6 +60,7 @@ async def _walk(run: ConnectivityRun) -> Outcome:
         return run.failed()
     proxy = run.net.proxy_for(run.url)
     run.details["proxy"] = run.ctx.redact.url(proxy) if proxy else None
+    _auto_config(run, proxy)
     if proxy:
         run.add("connectivity.proxy_in_use", proxy=run.ctx.redact.url(proxy))
 
@@ -96,3 +97,15 @@ def _port_allowed(run: ConnectivityRun) -> bool:
                 service=chromium.FIREFOX_ONLY_UNSAFE_PORTS[port],
                 source="Firefox netwerk/base/nsIOService.cpp gBadPortList")
     return True
+
+
+def _auto_config(run: ConnectivityRun, proxy: str | None) -> None:
+    """A PAC script decides the browser's proxy: say so, and which path this check tests instead."""
+    pac = run.net.auto_config()
+    if pac is None:
+        return
+    tested = f"through the proxy {run.ctx.redact.url(proxy)}" if proxy else "directly, without a proxy"
+    run.details["proxy_auto_config"] = {"url": run.ctx.redact.url(pac.url) if pac.url else None,
+                                        "source": pac.source, "tested": tested}
+    run.add("connectivity.proxy_auto_config", script=run.ctx.redact.text(pac.describe()), tested=tested,
+            url=run.ctx.redact.url(pac.url) if pac.url else None, source=pac.source)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from diagnose.net import addresses, proxies, tcp, tls, udp
 from diagnose.net.dns import DnsServerResolver, Lookup, PinnedResolver, Resolver, SystemResolver
 from diagnose.net.http import HTTP_TIMEOUT, USER_AGENT
+from diagnose.net.proxies import AutoConfig
 from diagnose.net.tcp import TCP_TIMEOUT, TcpProbe
 from diagnose.net.tls import TLS_TIMEOUT, ChainFetch, TlsHandshake
 from diagnose.net.tunnel import ProxyRoute, proxy_endpoint
@@ -139,6 +140,10 @@ class Net:
         if self.proxy_env is not None:
             return dict(self.proxy_env)
         return proxies.environment_proxies()
+
+    def auto_config(self) -> AutoConfig | None:
+        """The proxy auto-configuration (PAC) the browser would run, when one is set (detected, not run)."""
+        return proxies.auto_config(self.proxy_env)
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy an HTTP request to ``url`` goes through, or None for a direct connection."""

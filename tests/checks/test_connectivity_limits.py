@@ -23,7 +23,7 @@ NAMES = (
     "unsafe-port", "tls-slow-handshake", "tls-rsa-key-exchange", "tls-cbc-sha1", "tls-cbc-sha256-only",
     "tls-huge-chain", "tls-protocol-too-old", "dns-named-resolver-sinkhole", "dns-named-resolver-blocks",
     "dns-system-dead-named-nxdomain", "proxy-unreachable", "proxy-tunnel", "proxy-tls-inspection",
-    "proxy-tls-inspection-untrusted",
+    "proxy-tls-inspection-untrusted", "proxy-auto-config",
 )
 
 
@@ -203,3 +203,12 @@ def test_an_inspecting_proxy_with_an_untrusted_ca(results: dict[str, DiagnosedSc
     assert codes(certificate) == ["certificate.intercepted", "certificate.untrusted_root"]
     intercepted = only(certificate, "certificate.intercepted")
     assert "replaces the site's certificate" in intercepted.message
+
+
+def test_a_pac_script_is_detected_and_the_tested_path_named(results: dict[str, DiagnosedScenario]) -> None:
+    connectivity = check(results["proxy-auto-config"])
+    assert connectivity.status is Status.WARN
+    pac = only(connectivity, "connectivity.proxy_auto_config")
+    assert pac.evidence["url"] == "http://wpad.atera-lab.test/proxy.pac"
+    assert "directly, without a proxy" in pac.message
+    assert connectivity.details["http"]["status_code"] == 200

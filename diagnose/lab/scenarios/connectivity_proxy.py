@@ -137,3 +137,19 @@ async def proxy_tls_inspection(lab: Lab) -> AsyncIterator[LabRun]:
 )
 async def proxy_tls_inspection_untrusted(lab: Lab) -> AsyncIterator[LabRun]:
     yield await _inspecting(lab, installed=False)
+
+
+@scenario(
+    "proxy-auto-config",
+    "The device picks its proxy with a PAC script (auto_proxy): login-doctor detects it and says which path "
+    "it tested instead (the script is not run).",
+    expect={"connectivity": Status.WARN},
+    codes=["connectivity.proxy_auto_config"],
+    area="connectivity",
+)
+async def proxy_auto_config(lab: Lab) -> AsyncIterator[LabRun]:
+    site = await signin_site(lab)
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    run = lab.run(signin_url(site.port), dns=dns, only=CONNECTIVITY)
+    run.net = replace(run.net, proxy_env={"auto": "http://wpad.atera-lab.test/proxy.pac"})
+    yield run
