@@ -49,7 +49,7 @@ async def resolve(run: ConnectivityRun, proxy: str | None) -> list[str] | None:
     compare(run, [lk for lk in (main, *named) if not bogus_addresses(run.host, lk)])
     if not main.ok and not proxy:
         await explain_failure(run, main, named)  # the browser's own resolver first: it is the summary
-    _named_bogons(run, named, browser_path_works=bool(addresses) or bool(proxy))
+    _named_bogons(run, main, named, browser_path_works=bool(addresses) or bool(proxy))
     if not main.ok:
         if proxy:
             run.details["dns_note"] = "the proxy resolves names for the browser"
@@ -82,12 +82,16 @@ def _without_bogons(run: ConnectivityRun, main: Lookup) -> list[str]:
     return [a for a in main.addresses if a not in bogus]
 
 
-def _named_bogons(run: ConnectivityRun, named: Sequence[Lookup], *, browser_path_works: bool) -> None:
+def _named_bogons(run: ConnectivityRun, main: Lookup, named: Sequence[Lookup], *, browser_path_works: bool) -> None:
     """A ``--dns-server`` that sinkholes the name: its own finding. When the resolver the browser
-    uses answers properly, sign-in is not affected (a warning); otherwise it is part of the failure."""
+    uses answers properly, sign-in is not affected (a warning); otherwise it is part of the failure.
+    One that says exactly what the browser's resolver said is not reported twice."""
+    same_as_main = set(bogus_addresses(run.host, main))
     for lookup in named:
         bogus = bogus_addresses(run.host, lookup)
-        if bogus:
+        if same_as_main and set(bogus) == same_as_main:
+            run.details.setdefault("dns_bogon_also_from", []).append(lookup.resolver)
+        elif bogus:
             run.add("connectivity.dns_bogon", name=run.host, addresses=", ".join(bogus),
                     resolver=lookup.resolver, by=f" (the answer of {lookup.resolver})",
                     severity=Severity.LOW if browser_path_works else None)
