@@ -8,7 +8,9 @@ handshake send the TLS alert a real server sends (:func:`~diagnose.lab.tlsfaults
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import ssl
 import warnings
 from collections.abc import AsyncIterator
@@ -155,14 +157,17 @@ async def tls_cbc_sha256_only(lab: Lab) -> AsyncIterator[LabRun]:
 )
 async def tls_huge_chain(lab: Lab) -> AsyncIterator[LabRun]:
     issued = lab.issue([HOST])
-    chain = [*issued.chain[:-1], *_fillers(HUGE_CHAIN - len(issued.chain))]
-    server: LabServer = await lab.enter(LabServer(signin_app(), tls=server_context(issued, chain=chain)))
+    # ~1 s of CPU: off the event loop, which other scenarios share (the demo runs several at once)
+    fillers = await asyncio.to_thread(filler_certificates, HUGE_CHAIN - len(issued.chain))
+    context = await asyncio.to_thread(server_context, issued, chain=[*issued.chain[:-1], *fillers])
+    server: LabServer = await lab.enter(LabServer(signin_app(), tls=context))
     dns = await lab.dns(zone(["127.0.0.1"]))
     yield lab.run(signin_url(server.port), dns=dns, only=CONNECTIVITY)
 
 
-def _fillers(count: int) -> list[Any]:
-    """``count`` small self-signed certificates (one key, distinct names), cheap to make."""
+@functools.cache
+def filler_certificates(count: int) -> tuple[Any, ...]:
+    """``count`` small self-signed certificates (one key, distinct names), made once per process."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import NameOID
@@ -177,7 +182,7 @@ def _fillers(count: int) -> list[Any]:
         out.append(x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(index + 1).not_valid_before(start).not_valid_after(start + dt.timedelta(days=30))
                    .sign(key, hashes.SHA256()))
-    return out
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- works, with a warning

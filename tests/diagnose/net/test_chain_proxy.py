@@ -7,7 +7,7 @@ import ssl
 from diagnose.lab.pki import CertificateAuthority
 from diagnose.lab.proxy import LabProxy, loopback_routes
 from diagnose.lab.scenario import signin_app
-from diagnose.lab.scenarios.connectivity_tls import _fillers
+from diagnose.lab.scenarios.connectivity_tls import filler_certificates
 from diagnose.lab.servers import LabServer, closed_port, server_context
 from diagnose.net import Net, chromium
 from diagnose.net.flight import measure_certificate_message
@@ -51,7 +51,7 @@ async def test_a_proxy_that_refuses_or_is_down_is_named() -> None:
 async def test_an_oversized_chain_is_measured_over_tls_12_and_estimated_over_tls_13() -> None:
     root = CertificateAuthority.create("site root")
     issued = root.issue([HOST])
-    fillers = _fillers(600)
+    fillers = filler_certificates(600)
     both = server_context(issued, chain=fillers)
     only13 = server_context(issued, chain=fillers, minimum_version=ssl.TLSVersion.TLSv1_3)
     async with LabServer(signin_app(), tls=both) as server, LabServer(signin_app(), tls=only13) as modern:
