@@ -192,6 +192,21 @@ def test_connectivity_verdict_matches_chromium(case: Case, chromium: Chromium, l
     assert failing_family(report) == case.family
     if case.scenario not in DEVIATIONS:
         assert chromium_family(navigation.error, navigation.status, proxied=case.proxy) == case.family
+    _what_the_browser_saw(case, navigation, report)
+
+
+def _what_the_browser_saw(case: Case, navigation: NavigationResult, report: Report) -> None:
+    """Where Chromium's own TLS details say more: the suite it negotiated, the issuer it was shown."""
+    tls = navigation.tls
+    if case.scenario == "tls-rsa-key-exchange":
+        assert tls is not None and (tls.key_exchange, tls.cipher) == ("RSA", "AES_128_GCM")
+    if case.scenario in ("proxy-tunnel", "proxy-tls-inspection"):
+        certificate = report.check("certificate")
+        assert tls is not None and certificate is not None
+        issuer = certificate.details["chain"][0]["issuer"]
+        assert tls.issuer in issuer  # the browser was shown the chain we read through the proxy
+        gateway = case.scenario == "proxy-tls-inspection"
+        assert (tls.issuer == "login-doctor Lab Inspection Proxy CA") is gateway
 
 
 def test_a_slow_server_that_never_answers_the_handshake(chromium: Chromium, lab_scenarios: LabScenarios) -> None:
