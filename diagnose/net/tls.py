@@ -117,7 +117,7 @@ async def tls_handshake(
     except (OSError, asyncio.IncompleteReadError, EOFError) as exc:
         failed = _handshake_failed(address, port, server_name, exc, timeout, watch)
         if failed.error == FailureKind.TOO_LARGE.value:
-            measured = await measure_certificate_message(address, port, server_name, MEASURE_TIMEOUT)
+            measured = await measure_certificate_message(address, port, server_name, min(timeout, MEASURE_TIMEOUT))
             failed = replace(failed, certificate_message=measured, detail=too_large_detail(measured))
         return failed
     ssl_object = writer.get_extra_info("ssl_object")
