@@ -32,6 +32,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from diagnose.lab.proxy import LabProxy, loopback_routes
+from diagnose.lab.scenarios.connectivity import HOST
+from diagnose.lab.scenarios.connectivity_proxy import with_proxy
 from diagnose.model import Report, Status
 from tests.browsers.chromium import Chromium, ChromiumOptions, HostRules
 from tests.browsers.firefox import FirefoxOptions
@@ -255,6 +258,25 @@ def test_a_name_that_does_not_resolve(launch_chromium: LaunchChromium, lab_scena
     connectivity = report.check("connectivity")
     assert connectivity is not None and connectivity.status is Status.FAIL
     assert failing_family(report) == chromium_family(navigation.error, None) == "dns"
+
+
+def test_an_unsafe_port_is_refused_even_through_a_proxy(chromium: Chromium, lab_scenarios: LabScenarios) -> None:
+    """unsafe-port with a proxy set: Chromium refuses port 6666 before asking the proxy anything;
+    so do we (the port is the walk's first step)."""
+    with lab_scenarios.start("unsafe-port") as started:
+        proxy = lab_scenarios.run(started.lab.enter(LabProxy(loopback_routes([HOST]))))
+        started.run.net = with_proxy(started.run.net, proxy.url)
+        context = chromium.new_context(proxy_server=proxy.url)
+        try:
+            navigation = context.new_page().navigate(started.url, timeout=15)
+        finally:
+            context.close()
+        report = started.diagnose()
+        asked = list(proxy.requests)
+    assert navigation.error == "net::ERR_UNSAFE_PORT" and asked == []
+    connectivity = report.check("connectivity")
+    assert connectivity is not None
+    assert [f.code for f in connectivity.findings] == ["connectivity.unsafe_port"]
 
 
 def test_firefox_refuses_the_ports_chromium_opens(launch_firefox: LaunchFirefox,
