@@ -44,11 +44,16 @@ HUGE_CHAIN = 1000
 
 async def _alerting(lab: Lab, **tls: Any) -> LabServer:
     """The sign-in app behind a TLS server limited by ``tls`` that sends alerts on failure."""
-    with warnings.catch_warnings():  # TLS 1.0/1.1 servers are meant to be outdated here
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context = server_context(lab.issue([HOST], key_type="rsa"), **tls)
+
+    def context() -> ssl.SSLContext:
+        with warnings.catch_warnings():  # TLS 1.0/1.1 servers are meant to be outdated here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return server_context(lab.issue([HOST], key_type="rsa"), **tls)
+
+    # An RSA key (static-RSA key exchange needs one) takes CPU: off the event loop other scenarios share.
+    made = await asyncio.to_thread(context)
     holder: list[LabServer] = []
-    server: LabServer = await lab.enter(LabServer(raw=tls_with_alerts(context, signin_app(), lambda: holder[0].port)))
+    server: LabServer = await lab.enter(LabServer(raw=tls_with_alerts(made, signin_app(), lambda: holder[0].port)))
     holder.append(server)
     return server
 
