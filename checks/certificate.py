@@ -164,14 +164,15 @@ def _advice(run: CertificateRun, verdict: ChromiumVerdict, everything: Any) -> N
 async def _read(run: CertificateRun) -> tuple[list[Cert], bytes] | Outcome:
     """The certificates as sent (leaf first) and the stapled OCSP response; or the outcome that
     says why there are none."""
-    at = await chain.address(run)
-    if at is None:
-        return run.undecided(f"{run.host} could not be resolved again to read its certificate.")
-    if run.ctx.net.proxy_for(run.ctx.target.url):
-        # Read directly: a proxy that inspects TLS would show its own chain to the browser,
-        # and connectivity reports the proxy; tunnelling through it is not done yet.
-        run.details["proxy_note"] = "a proxy is configured; the chain was read directly from the server"
-    fetched = await chain.read_chain(run, at)
+    proxy = run.ctx.net.proxy_for(run.ctx.target.url)
+    if proxy:
+        # The browser sees the chain the proxy shows it (a TLS-inspecting proxy's own).
+        fetched = await chain.read_as_the_browser(run, proxy)
+    else:
+        at = await chain.address(run)
+        if at is None:
+            return run.undecided(f"{run.host} could not be resolved again to read its certificate.")
+        fetched = await chain.read_chain(run, at)
     run.details["tls"] = fetched.as_evidence()
     if not fetched.ok or not fetched.certificates:
         reason = fetched.detail or fetched.error or "no certificate sent"
