@@ -43,8 +43,22 @@ from __future__ import annotations
 
 from checks._clock.conclude import Conclusion, combine
 from checks._clock.measure import ClockRun
+from checks._clock.verdict import DEFAULT_WINDOW, TOTP_STEP, Band, judge, local_text, offset_text, uncertainty_text
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "TOTP_STEP",
+    "Band",
+    "ClockCheck",
+    "judge",
+    "local_text",
+    "offset_text",
+    "uncertainty_text",
+]
+"""Public API for other checks: the TOTP verdict on a measured offset and its wording
+(``login-doctor har`` judges the recording browser's clock with it, exactly as this check does)."""
 
 
 class ClockCheck(Check):

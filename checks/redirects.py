@@ -19,8 +19,9 @@ names the fault:
   answer to it; more than 180 cookies for one site.
 
 Cookie values never leave the check: reports carry names, sizes, attributes
-and :func:`~diagnose.redact.fingerprint` hashes; every URL goes through
-``ctx.redact.url``. Only GET is sent.
+and the run's keyed hashes (:meth:`~diagnose.redact.Redactor.value_hash`,
+equal only within one report); every URL goes through ``ctx.redact.url``.
+Only GET is sent.
 
 The walk is bounded by the run's deadline: when it leaves no time for the
 next step, the check says at which step of the flow it ran out of time.
@@ -30,14 +31,47 @@ The steps live in :mod:`checks._redirects` (``flow``, ``flow_findings``,
 
 from __future__ import annotations
 
-from checks._redirects.cookie_findings import cookie_findings, eviction_findings, header_findings, mismatch_findings
+from checks._redirects.cookie_findings import (
+    SERVER_LIMITS,
+    cookie_findings,
+    eviction_findings,
+    header_findings,
+    mismatch_findings,
+)
+from checks._redirects.cookies import CookieJar, SetCookieOutcome
 from checks._redirects.flow import End, Flow, FlowWalker
 from checks._redirects.flow_findings import flow_findings
 from checks._redirects.outcome import giving_up
 from checks._redirects.report import details, scrubbed, summary
+from checks._redirects.rules import (
+    CookieUrl,
+    Exclusion,
+    Note,
+    domain_match,
+    is_loopback_host,
+    path_match,
+    registrable_domain,
+)
 from checks._redirects.state import RedirectsRun
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
+
+__all__ = [
+    "SERVER_LIMITS",
+    "CookieJar",
+    "CookieUrl",
+    "Exclusion",
+    "Note",
+    "RedirectsCheck",
+    "SetCookieOutcome",
+    "domain_match",
+    "is_loopback_host",
+    "path_match",
+    "registrable_domain",
+]
+"""Public API for other checks: the server limits on a Cookie header; the RFC 6265bis cookie rules (the
+"site" of a host, domain-match, path-match, potentially trustworthy hosts); and the browser-like cookie
+jar with its verdicts (``login-doctor har`` replays a recording's Set-Cookie and Cookie headers through it)."""
 
 WALK_MARGIN = 1.0
 """Seconds kept free after the walk to diagnose it and write the result."""
@@ -64,6 +98,7 @@ class RedirectsCheck(Check):
             now=ctx.clock.time,
             monotonic=ctx.clock.monotonic,
             budget=ctx.deadline.earlier(self.timeout).remaining() - WALK_MARGIN,
+            redact=ctx.redact,
         )
         flow = await walker.walk(ctx.target.url)
         run = RedirectsRun(self, ctx, flow)

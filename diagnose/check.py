@@ -134,6 +134,15 @@ class SystemClock:
         return time.monotonic()
 
 
+ResultWaiter = Callable[[str], Awaitable[CheckResult | None]]
+"""Waits for another check of the run to finish and gives its result (None: not in the run)."""
+
+
+async def _nothing_later(check_id: str) -> CheckResult | None:
+    """Outside the runner (a check run on its own) no other check runs alongside."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class CheckContext:
     """What a check may use: the target, the profile, the settings, the network,
@@ -154,6 +163,9 @@ class CheckContext:
     """Apply to every URL, header and message before it becomes evidence."""
     deadline: Deadline = field(default_factory=Deadline.never)
     """When this check must have concluded: the run's deadline, or the check's own timeout if sooner."""
+    later: ResultWaiter = field(default=_nothing_later)
+    """Waits for the result of a check this one names in ``reads_later`` (None when that check is not in
+    the run); set by the runner. Read it through :meth:`CheckRun.result_later`, which bounds the wait."""
 
     def result(self, check_id: str) -> CheckResult | None:
         """The result of a declared dependency, or None if it did not run."""
@@ -174,6 +186,9 @@ class Check(ABC):
     description: ClassVar[str]
     requires: ClassVar[tuple[str, ...]] = ()
     optional: ClassVar[tuple[str, ...]] = ()
+    reads_later: ClassVar[tuple[str, ...]] = ()
+    """Checks whose results this one may read near its end (:meth:`CheckRun.result_later`) without waiting
+    for them to start: no ordering, so a slow network never delays this check's own work."""
     timeout: ClassVar[float] = 10.0
     version: ClassVar[str] = "1"
     findings: ClassVar[Mapping[str, FindingSpec]] = {}
@@ -272,6 +287,8 @@ class CheckRun:
         self.details: dict[str, Any] = {}
         self.facts: list[object] = []
         self.out_of_time_at: OutOfTime | None = None
+        self.not_finished: list[str] = []
+        """Checks :meth:`result_later` waited for in vain (still running when this check's time was up)."""
 
     # -- findings -------------------------------------------------------------------
 
@@ -313,6 +330,24 @@ class CheckRun:
     def hand_on(self, fact: object) -> None:
         """Put a typed fact (:mod:`diagnose.facts`) on the result for the checks that read this one."""
         self.facts = [f for f in self.facts if type(f) is not type(fact)] + [fact]
+
+    async def result_later(self, check_id: str) -> CheckResult | None:
+        """The result of ``check_id`` (named in ``reads_later``), waiting for it while the deadline allows.
+
+        None when that check is not in the run, or has not finished when this check's time is up
+        (then ``check_id`` is in :attr:`not_finished`, so the check can say what it could not decide).
+        """
+        if check_id not in self.check.reads_later:
+            raise ValueError(f"{self.check.id}: {check_id!r} is not in reads_later")
+        left = self.budget(math.inf)
+        try:
+            if left.exhausted:
+                raise TimeoutError
+            async with asyncio.timeout(left.seconds):
+                return await self.ctx.later(check_id)
+        except TimeoutError:
+            self.not_finished.append(check_id)
+            return None
 
     # -- time -------------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ class ChecklistItem:
     advice_unknown: str = ""
     advice_manual: str = ""
     steps: tuple[str, ...] = ()
+    recording_checks: tuple[str, ...] = ()
+    """Checks that also decide the item when the diagnosis reads a browser's recording (``login-doctor har``)."""
 
     @property
     def manual(self) -> bool:
@@ -50,8 +52,20 @@ def load_checklist() -> tuple[ChecklistItem, ...]:
             advice_unknown=item.get("advice_unknown", ""),
             advice_manual=item.get("advice_manual", ""),
             steps=tuple(item.get("steps", ())),
+            recording_checks=tuple(item.get("recording_checks", ())),
         )
         for item in raw["item"]
+    )
+
+
+def for_recording(items: Sequence[ChecklistItem] | None = None) -> tuple[ChecklistItem, ...]:
+    """The checklist as it is decided from a browser's recording: each item's checks plus its
+    ``recording_checks`` (an item no recording check decides stays undecided, never passed)."""
+    import dataclasses
+
+    return tuple(
+        dataclasses.replace(item, checks=(*item.checks, *item.recording_checks))
+        for item in (items if items is not None else load_checklist())
     )
 
 

@@ -7,6 +7,7 @@ No check logic lives here. Commands (design §3.1)::
     login-doctor url ADDRESS...|-       judge addresses offline
     login-doctor render REPORT.json     re-render a saved report
     login-doctor demo [SCENARIO]        diagnose the local lab (no network needed)
+    login-doctor har FILE.har           diagnose a browser's recording; --sanitize writes a safe copy
 
 Every error the person can cause is one line on stderr and exit code 2; a bug
 is one line too (``--debug`` shows the traceback).
@@ -37,6 +38,7 @@ SUBCOMMANDS: dict[str, str] = {
     "render": "diagnose.commands.render:main",
     "summarize": "diagnose.commands.summarize:main",
     "demo": "diagnose.lab.demo:main",
+    "har": "diagnose.commands.har:main",
 }
 """Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
 
@@ -46,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find out why signing in to a web app fails: address, connection, "
         "certificate, clock, redirects and cookies.",
-        epilog="Other commands: checks, url, render, summarize, demo (login-doctor COMMAND --help). "
+        epilog="Other commands: checks, url, render, summarize, demo, har (login-doctor COMMAND --help). "
         "Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 inconclusive, 130 interrupted.",
     )
     p.add_argument("url", nargs="?", help="the sign-in address (default: the profile's sign-in URL)")
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="DNS server to compare with the system resolver; repeatable")
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
                    help="time server to measure the clock against; repeatable")
+    p.add_argument("--browser-profile", action="append", default=[], metavar="DIR",
+                   help="a browser profile (or user-data) folder for the browser check to read besides the "
+                   "current user's; repeatable")
     p.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
     p.add_argument("--no-plugins", action="store_true", help="do not load third-party checks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -96,13 +101,21 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except Exception as exc:
         if debug:
             raise
+        from diagnose.redact import redact_text
+
+        # The message may quote what a server sent: redacted like everything else on stderr.
+        message = _one_line(redact_text(str(exc)))[:500]
         env.stderr.write(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)\n"
+            f"{PROG}: internal error: {type(exc).__name__}: {message} (run again with --debug for details)\n"
         )
         return ExitStatus.INCONCLUSIVE
 
 
 def main(args: list[str], env: Environment) -> int:
+    if args and args[0] == "har":  # it may open the TUI, which only the entry point may start
+        from diagnose.commands.har import main as har
+
+        return har(args[1:], env, tui=_load_recording_tui)
     if args and args[0] in SUBCOMMANDS:
         return _subcommand(args[0])(args[1:], env)
     ns = build_parser().parse_args(args)
@@ -144,7 +157,15 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         dns_servers=tuple(parse_endpoint(s, default_port=53, option="--dns-server") for s in ns.dns_server),
         ntp_servers=tuple(parse_endpoint(s, default_port=123, option="--ntp-server") for s in ns.ntp_server),
         timeout=timeout,
+        browser_profiles=tuple(_browser_profile(d) for d in ns.browser_profile),
     )
+
+
+def _browser_profile(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--browser-profile {text}: no such folder")
+    return path
 
 
 def _ca_file(text: str) -> Path:
@@ -238,21 +259,41 @@ def _load_tui() -> Callable[..., int] | None:
     return run_tui
 
 
+def _load_recording_tui() -> Callable[..., int] | None:
+    """The TUI on a recording (``har FILE --tui``), imported only now."""
+    try:
+        from diagnose.tui.recording import run_recording_tui
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name.startswith("diagnose.tui") or exc.name.startswith("textual")):
+            return None
+        raise
+    return run_recording_tui
+
+
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
-    from diagnose.events import CheckFinished, CheckStarted, RunStarted
-    from diagnose.redact import redact_url
+    """One line per engine event on stderr (which RMM agents log and helpdesks paste into tickets).
+
+    It prints what the events carry and nothing else: the engine redacts the
+    target before :class:`~diagnose.events.RunStarted` and every result
+    before :class:`~diagnose.events.CheckFinished` (``Redactor.result``, in
+    the runner), so there is nothing here to remember to redact. Control
+    characters are shown as ``?``: a line of text must not drive the terminal.
+    """
+    from diagnose.events import CheckFinished, RunStarted
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            # stderr ends up in RMM logs and tickets too: no token from the address.
-            env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
-        elif isinstance(event, CheckStarted):
-            pass
+            line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
         elif isinstance(event, CheckFinished):
             r = event.result
-            env.stderr.write(
-                f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}\n"
-            )
+            line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"
+        else:
+            return
+        env.stderr.write(_one_line(line) + "\n")
         env.stderr.flush()
 
     return show
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)

@@ -39,11 +39,63 @@ class ClockOffset:
     uncertainty_s: float
     """Half-width of the interval the true offset lies in (seconds, never negative)."""
     source: str
-    """``ntp`` (time servers) or ``http_date`` (web servers' ``Date`` headers)."""
+    """``ntp`` (time servers), ``http_date`` (web servers' ``Date`` headers) or ``har`` (the answers'
+    ``Date`` in a browser's recording against the browser's own clock: see :class:`RecordedClock`)."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.offset_s) and math.isfinite(self.uncertainty_s)) or self.uncertainty_s < 0:
             raise ValueError(f"not a measured clock offset: {self.offset_s!r} ± {self.uncertainty_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedClock:
+    """The recording browser's clock, read from a HAR: each answer's ``Date`` against the browser's
+    own ``startedDateTime`` (``login-doctor har``; positive offset: the device was ahead)."""
+
+    offset_s: float
+    uncertainty_s: float
+    spread_s: float
+    """Half the interquartile range of the per-answer offsets (how much the answers disagree)."""
+    samples: int
+    """Answers the estimate rests on (cached and slow answers are left out)."""
+    sites: int
+    at: float
+    """When (epoch seconds, by the browser's clock) the recording was made."""
+    odd_sites: tuple[tuple[str, float], ...] = ()
+    """Sites whose own clock disagreed with the rest, (site, its offset): left out of the estimate."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.offset_s) and math.isfinite(self.uncertainty_s)) or self.uncertainty_s < 0:
+            raise ValueError(f"not a measured clock offset: {self.offset_s!r} ± {self.uncertainty_s!r}")
+
+    def offset(self) -> ClockOffset:
+        """The same measurement as the live ``clock`` check's fact (``source`` ``har``)."""
+        return ClockOffset(self.offset_s, self.uncertainty_s, "har")
+
+    def as_json(self) -> dict[str, object]:
+        return {"offset_s": round(self.offset_s, 3), "uncertainty_s": round(self.uncertainty_s, 3),
+                "spread_s": round(self.spread_s, 3), "samples": self.samples, "sites": self.sites,
+                "odd_sites": [{"site": s, "offset_s": round(o, 1)} for s, o in self.odd_sites]}
+
+
+@dataclass(frozen=True, slots=True)
+class Intercepted:
+    """The ``certificate`` check found the connection to the sign-in site intercepted (HTTPS inspection)."""
+
+    issuer: str
+    """Who issued the certificate the device was shown."""
+    product: str
+    """The inspection product, in plain words (or what is known about an unknown one)."""
+    root: str | None = None
+    """The subject of the root certificate the device trusts the connection through, if any."""
+    root_store: str | None = None
+    """Where that root is installed: ``operating_system`` (any browser using the system's roots trusts it),
+    ``ca_file`` (``--ca-file``), or None."""
+
+    @property
+    def installed_in_os(self) -> bool:
+        """Whether the interception works because its root is installed in the operating system's store."""
+        return self.root_store == "operating_system"
 
 
 @dataclass(frozen=True, slots=True)

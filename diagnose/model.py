@@ -183,6 +183,9 @@ class Report:
     note: str = ""
     redactions: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    source: Mapping[str, Any] | None = None
+    """Where the diagnosis came from when it was not a live run: ``{"kind": "har", …}`` for a
+    browser's recording (``login-doctor har``). None (and absent from the JSON) for a live run."""
 
     def check(self, check_id: str) -> CheckResult | None:
         """The result of ``check_id``, or None when it was not part of the run."""
@@ -262,6 +265,7 @@ def report_to_json(report: Report) -> JSONObject:
         "environment": _plain(report.environment),
         "warnings": list(report.warnings),
         "redactions": list(report.redactions),
+        **({"source": _plain(report.source)} if report.source is not None else {}),
     }
 
 

@@ -38,6 +38,7 @@ BUILTIN_CHECKS: tuple[EntryPoint, ...] = tuple(
         ("certificate", "checks.certificate:CertificateCheck"),
         ("clock", "checks.clock:ClockCheck"),
         ("redirects", "checks.redirects:RedirectsCheck"),
+        ("browser", "checks.browser:BrowserCheck"),
     )
 )
 

@@ -5,6 +5,9 @@
   run lasts as long as its slowest chain, not the sum.
 * A check whose hard dependency did not pass or warn is skipped, and its
   summary says which dependency and why.
+* A check may read other checks' results near its end instead (``reads_later``):
+  it starts at once, and ``ctx.later`` waits for them within its deadline
+  (never for a check that itself waits for this one).
 * Each check runs under its own timeout; an exception is ``error`` for that
   check only (sslyze's rule: a crashed check is never a failure of the run).
 * Each check's context carries its deadline (the run's, or its own timeout if
@@ -14,6 +17,11 @@
   finish are returned all the same.
 * If the run itself is cancelled (Ctrl-C), the results so far are returned
   with :attr:`RunOutcome.interrupted` set, so the caller can still write them.
+* Every result passes through :meth:`~diagnose.redact.Redactor.result` the
+  moment it is recorded, before anything else sees it: the
+  :class:`~diagnose.events.CheckFinished` event (the progress line, the
+  terminal app), the checks that depend on it (a skip repeats its
+  dependency's summary) and the returned results hold only redacted text.
 """
 
 from __future__ import annotations
@@ -25,9 +33,10 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from diagnose.check import Check, CheckContext, check_result_from
+from diagnose.check import Check, CheckContext, ResultWaiter, check_result_from
 from diagnose.events import CheckFinished, CheckStarted, Event
 from diagnose.model import CheckResult, Status
+from diagnose.redact import Redactor
 from diagnose.registry import CheckInfo, Plan
 
 EventSink = Callable[[Event], None]
@@ -55,21 +64,40 @@ async def run_plan(
     deadline: float,
     on_event: EventSink | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    redactor: Redactor | None = None,
 ) -> RunOutcome:
     """Run every check of ``plan`` and return their results in plan order.
 
     ``deadline`` is a time on the ``monotonic`` clock by which the run ends.
+    ``redactor`` is the run's (the one the checks' contexts carry): every
+    result goes through it when it is recorded, and its list of redacted
+    fields becomes the report's.
     """
     emit = on_event or (lambda event: None)
+    redact = redactor or Redactor()
     total = len(plan.checks)
     results: dict[str, CheckResult] = {}
     finished: dict[str, asyncio.Event] = {info.id: asyncio.Event() for info in plan.checks}
     started: dict[str, float] = {}
 
     def record(result: CheckResult) -> None:
+        # The only way a result leaves its check: redacted first, then stored and announced.
+        result = redact.result(result)
         results[result.id] = result
         finished[result.id].set()
         emit(CheckFinished(result, len(results), total))
+
+    def waiter(cls: type[Check]) -> ResultWaiter:
+        # A check that (through its own dependencies) waits for this one is never waited for: no deadlock.
+        readable = {d for d in cls.reads_later if d in finished and cls.id not in _dependencies(d, plan)}
+
+        async def later(check_id: str) -> CheckResult | None:
+            if check_id not in readable:
+                return None
+            await finished[check_id].wait()
+            return results.get(check_id)
+
+        return later
 
     async def one(info: CheckInfo) -> None:
         cls = info.cls
@@ -84,7 +112,7 @@ async def run_plan(
         begin = monotonic()
         started[cls.id] = begin
         ctx = make_context({d: results[d] for d in deps if d in results})
-        ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout))
+        ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout), later=waiter(cls))
         try:
             async with asyncio.timeout(cls.timeout):
                 outcome = await cls().run(ctx)
@@ -169,6 +197,20 @@ async def run_plan(
         deadline_hit=deadline_hit,
         interrupted=interrupted,
     )
+
+
+def _dependencies(check_id: str, plan: Plan) -> set[str]:
+    """Every check ``check_id`` waits for (before it starts, or near its end), directly or through others."""
+    by_id = {info.id: info.cls for info in plan.checks}
+    seen: set[str] = set()
+    pending = [check_id]
+    while pending:
+        cls = by_id.get(pending.pop())
+        for dep in (*cls.requires, *cls.optional, *cls.reads_later) if cls is not None else ():
+            if dep not in seen:
+                seen.add(dep)
+                pending.append(dep)
+    return seen
 
 
 def _blocking_dependency(cls: type[Check], results: Mapping[str, CheckResult], plan: Plan) -> str | None:

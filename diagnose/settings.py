@@ -50,6 +50,11 @@ class Settings:
     ntp_servers: tuple[Endpoint, ...] = ()
     timeout: float = DEFAULT_RUN_TIMEOUT
     extra: dict[str, str] = field(default_factory=dict)
+    browser_profiles: tuple[Path, ...] = ()
+    """``--browser-profile DIR``: more browser profiles for the ``browser`` check to read."""
+    browser_home: Path | None = None
+    """Where the ``browser`` check looks for the user's browsers (None: the home directory).
+    The lab points it at an empty folder, so a demo never reads the person's own browsers."""
 
     def pinned(self, host: str, port: int) -> Pin | None:
         """The pin for ``host:port`` (host compared case-insensitively), if any."""

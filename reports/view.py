@@ -122,9 +122,13 @@ def local_time(data: dict[str, Any]) -> str:
 def context_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
     """What a helpdesk needs to know about the run, as (label, value) pairs."""
     target = data["target"]
-    rows = [("Address checked", str(target["input"]))]
-    if target.get("url") and target["url"] != target["input"]:
-        rows.append(("Visited as", str(target["url"])))
+    source = data.get("source")
+    if isinstance(source, dict) and source.get("kind") == "har":
+        rows = recording_rows(source, target)
+    else:
+        rows = [("Address checked", str(target["input"]))]
+        if target.get("url") and target["url"] != target["input"]:
+            rows.append(("Visited as", str(target["url"])))
     rows += [
         ("Profile", str(data["profile"])),
         ("Time (UTC)", str(data["started_at"]).replace("T", " ").replace("Z", " UTC")),
@@ -137,6 +141,21 @@ def context_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("Report id", str(data.get("report_id") or "none")),
         ("Tool", f"login-doctor {data['tool']['version']}"),
     ]
+    return rows
+
+
+def recording_rows(source: dict[str, Any], target: dict[str, Any]) -> list[tuple[str, str]]:
+    """The context of a report made from a browser's recording (``login-doctor har``)."""
+    browser = source.get("browser", {})
+    made_by = " ".join(str(browser.get(k) or "") for k in ("name", "version")).strip() or "unknown browser"
+    rows = [("Recording", f"{source.get('file', target['input'])} ({made_by}, {source.get('entries', 0)} requests)")]
+    if source.get("started"):
+        rows.append(("Recorded", f"{source['started']} to {source.get('ended') or '?'} (browser clock)"))
+    if target.get("url"):
+        rows.append(("Sign-in address", str(target["url"])))
+    sanitized = source.get("sanitized", {})
+    if sanitized.get("output"):
+        rows.append(("Sanitized copy", f"{sanitized['output']} ({sanitized.get('replaced_total', 0)} secrets replaced)"))
     return rows
 
 

@@ -6,13 +6,14 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checks._browser.host import HOME_ENV
 from diagnose.cli import run
 from diagnose.environment import Environment
 
@@ -53,3 +54,17 @@ def run_cli_subprocess(args: list[str], *, timeout: float = 60, stdin: bytes | N
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
     return run_cli_inprocess
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads the developer's own browsers: the ``browser`` check looks in an empty home
+    (in this process and in every CLI subprocess, which inherit the variable)."""
+    home = tmp_path_factory.mktemp("browser-home")
+    previous = os.environ.get(HOME_ENV)
+    os.environ[HOME_ENV] = str(home)
+    yield
+    if previous is None:
+        os.environ.pop(HOME_ENV, None)
+    else:
+        os.environ[HOME_ENV] = previous

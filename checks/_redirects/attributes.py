@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from checks._redirects.rules import MAX_LIFETIME_SECONDS, Note, parse_cookie_date
+from diagnose.redact import REDACTED, in_shape
 
 MAX_MAX_AGE = 2**62
 """The largest Max-Age kept, in seconds (Chromium parses Max-Age into a saturating int64)."""
@@ -52,7 +53,7 @@ def cookie_expiry(
     for key in ("max-age", "expires"):
         raw = last(attrs, key)
         if raw is not None:
-            shown[key.replace("-", "_")] = printable(raw)[:64]
+            shown[key.replace("-", "_")] = printable(raw)[:64] if in_shape(key, raw) else REDACTED
     return expiry, requested_days
 
 

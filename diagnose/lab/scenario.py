@@ -149,10 +149,11 @@ class Lab:
         return self.intermediate.issue(names, **kwargs)
 
     async def https(self, handler: Handler, names: Sequence[str] = (f"app.{LAB_DOMAIN}",), *,
-                    issued: Issued | None = None, host: str = "127.0.0.1", **tls: Any) -> LabServer:
-        """An HTTPS server for ``names`` with a certificate from the lab CA."""
+                    issued: Issued | None = None, host: str = "127.0.0.1", port: int = 0, **tls: Any) -> LabServer:
+        """An HTTPS server for ``names`` with a certificate from the lab CA (on an ephemeral port unless told)."""
         cert = issued or self.issue(names)
-        server: LabServer = await self.enter(LabServer(handler, tls=server_context(cert, **tls), host=host))
+        server: LabServer = await self.enter(LabServer(handler, tls=server_context(cert, **tls), host=host,
+                                                       port=port))
         return server
 
     async def http(self, handler: Handler, *, host: str = "127.0.0.1") -> LabServer:
@@ -229,6 +230,7 @@ class Lab:
         extra: Mapping[str, str] | None = None,
     ) -> LabRun:
         """A :class:`LabRun` whose system resolver is ``dns`` and which trusts the lab CA."""
+        (self.dir / "browser-home").mkdir(exist_ok=True)
         settings = Settings(
             pins=tuple(pins),
             ca_files=(self.ca_file,),
@@ -236,6 +238,8 @@ class Lab:
             ntp_servers=tuple(ntp_servers),
             timeout=timeout,
             extra=dict(extra or {}),
+            # The lab diagnoses its own sites: never the person's browsers.
+            browser_home=self.dir / "browser-home",
         )
         return LabRun(
             url=url,

@@ -141,3 +141,49 @@ class CycleB(Check):
 
     async def run(self, ctx: CheckContext) -> Outcome:
         return self.outcome("b")
+
+
+class ReadsAlphaLater(Check):
+    """Starts at once, works, then reads alpha's result near its end (``reads_later``)."""
+
+    id = "reads_alpha_later"
+    title = "Reads alpha later"
+    failure_title = "Reads alpha later (failed)"
+    description = "Says what alpha said, if alpha finished within this check's time."
+    reads_later = ("alpha",)
+    timeout = 1.0
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        run = self.start(ctx)
+        alpha = await run.result_later("alpha")
+        said = "nothing" if alpha is None else alpha.status.value
+        run.details.update(saw_at_start=sorted(ctx.results), not_finished=run.not_finished)
+        return run.outcome(f"alpha said {said}")
+
+
+class NeedsReader(Check):
+    """Waits for ``reads_alpha_later`` before it starts; alpha reads it later: a would-be deadlock."""
+
+    id = "needs_reader"
+    title = "Needs the reader"
+    failure_title = "Needs the reader (failed)"
+    description = "Optional dependency on reads_alpha_later."
+    optional = ("reads_alpha_later",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("done")
+
+
+class AlphaReadsNeedsReader(Check):
+    """Stands in for alpha in the deadlock test: it reads ``needs_reader`` later."""
+
+    id = "alpha"
+    title = "Alpha"
+    failure_title = "Alpha (failed)"
+    description = "Reads needs_reader later, which waits for reads_alpha_later, which reads alpha later."
+    reads_later = ("needs_reader",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        run = self.start(ctx)
+        other = await run.result_later("needs_reader")
+        return run.outcome("needs_reader said " + ("nothing" if other is None else other.status.value))

@@ -17,7 +17,8 @@ from reports.schema import validation_errors
 
 def _ep(name: str) -> EntryPoint:
     cls = {"alpha": "Alpha", "beta": "Beta", "needs_alpha": "NeedsAlpha", "crashes": "Crashes",
-           "slow": "Slow", "forever": "Forever", "manualish": "Manual"}[name]
+           "slow": "Slow", "forever": "Forever", "manualish": "Manual", "reads_alpha_later": "ReadsAlphaLater",
+           "needs_reader": "NeedsReader", "alpha_reads_later": "AlphaReadsNeedsReader"}[name]
     return EntryPoint(name=name, value=f"tests.diagnose.fake_checks:{cls}", group="login_doctor.checks")
 
 
@@ -133,3 +134,56 @@ async def test_explicit_status_is_kept() -> None:
     report, _ = await _run(_diagnosis(["manualish"]))
     manual = report.check("manualish")
     assert manual is not None and manual.status is Status.MANUAL
+
+
+async def test_a_check_reading_another_later_starts_at_once_and_reads_it_at_its_end() -> None:
+    report, events = await _run(_diagnosis(["alpha", "reads_alpha_later"]))
+    started = [e.check_id for e in events if isinstance(e, CheckStarted)]
+    first_finished = next(i for i, e in enumerate(events) if isinstance(e, CheckFinished))
+    assert started == ["alpha", "reads_alpha_later"]  # both started before anything finished
+    assert all(isinstance(e, (RunStarted, CheckStarted)) for e in events[:first_finished])
+    reader = report.check("reads_alpha_later")
+    assert reader is not None and reader.summary == "alpha said pass"
+    assert reader.details["saw_at_start"] == [] and reader.details["not_finished"] == []
+
+
+async def test_reading_later_stops_waiting_at_the_checks_deadline() -> None:
+    from tests.diagnose.fake_checks import Alpha
+
+    slow_alpha = Alpha.delay
+    Alpha.delay = 3.0  # longer than the reader's 1 s timeout
+    try:
+        report, _ = await _run(_diagnosis(["alpha", "reads_alpha_later"]))
+    finally:
+        Alpha.delay = slow_alpha
+    reader = report.check("reads_alpha_later")
+    assert reader is not None and reader.status is Status.PASS, reader
+    assert reader.summary == "alpha said nothing" and reader.details["not_finished"] == ["alpha"]
+
+
+async def test_reading_later_without_the_other_check_in_the_run() -> None:
+    report, _ = await _run(_diagnosis(["reads_alpha_later"]))
+    reader = report.check("reads_alpha_later")
+    assert reader is not None and reader.summary == "alpha said nothing"
+    assert reader.details["not_finished"] == []
+
+
+async def test_reading_later_never_waits_for_a_check_that_waits_for_this_one() -> None:
+    # alpha (reads needs_reader later) <- needs_reader (optional: reads_alpha_later) <- reads_alpha_later
+    # (reads alpha later): a circle, so neither reader waits, or all three would sit until the deadline.
+    registry = discover(plugins=False, extra=[
+        EntryPoint(name="alpha", value="tests.diagnose.fake_checks:AlphaReadsNeedsReader",
+                   group="login_doctor.checks"),
+        _ep("reads_alpha_later"), _ep("needs_reader"),
+    ])
+    diagnosis = Diagnosis(
+        target=Target("https://good.test/", "https://good.test/", "good.test"), profile=load_profile("atera"),
+        plan=registry.plan(["alpha", "reads_alpha_later", "needs_reader"]), settings=Settings(timeout=10),
+        net=Net(Settings(timeout=10), proxy_env={}), warnings=registry.warnings,
+    )
+    report, _ = await _run(diagnosis)
+    alpha, reader = report.check("alpha"), report.check("reads_alpha_later")
+    assert alpha is not None and alpha.summary == "needs_reader said nothing"
+    assert reader is not None and reader.summary == "alpha said nothing"
+    assert reader.details["not_finished"] == []  # not waited for at all, not waited out
+    assert report.duration_ms < 1000
