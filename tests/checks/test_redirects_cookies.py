@@ -431,3 +431,29 @@ def test_strict_cookies_after_a_cross_site_detour_are_sent_and_marked() -> None:
     detour = jar.retrieve(HTTPS, NOW, cross_site_redirect=True)
     assert {c.name for c in detour.sent} == {"st", "lx"}
     assert [c.name for c in detour.downgraded] == ["st"]
+
+
+# --------------------------------------------------------------------- the public API other checks use
+
+def test_the_public_cookie_api_of_the_redirects_check_is_the_jar_itself() -> None:
+    """``login-doctor har`` and the browser check import these from ``checks.redirects``: each name
+    must stay there and be the very object the jar uses (not a copy that could drift)."""
+    import checks.redirects as public
+    from checks._redirects import cookie_findings, cookies, rules
+
+    assert sorted(public.__all__) == sorted([
+        "SERVER_LIMITS", "CookieJar", "CookieUrl", "Exclusion", "Note", "RedirectsCheck", "SetCookieOutcome",
+        "domain_match", "is_loopback_host", "path_match", "registrable_domain",
+    ])
+    assert public.SERVER_LIMITS is cookie_findings.SERVER_LIMITS
+    assert (public.CookieJar, public.SetCookieOutcome) == (cookies.CookieJar, cookies.SetCookieOutcome)
+    for name in ("CookieUrl", "Exclusion", "Note", "domain_match", "is_loopback_host", "path_match",
+                 "registrable_domain"):
+        assert getattr(public, name) is getattr(rules, name), name
+    # And they work as the har replay uses them.
+    jar = public.CookieJar()
+    outcome = jar.receive("sid=1; Secure", public.CookieUrl("http", "app.atera-lab.test", "/"), NOW)
+    assert isinstance(outcome, public.SetCookieOutcome) and not outcome.stored
+    assert public.registrable_domain("app.atera.com") == "atera.com"
+    assert public.domain_match("app.atera.com", "atera.com") and public.path_match("/users/login", "/users")
+    assert public.is_loopback_host("localhost")
