@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browsers.firefox import FirefoxNavigation, FirefoxOptions
 from tests.browsers.fixtures import LaunchFirefox
 from tests.browsers.lab import LabScenarios
+
+pytestmark = pytest.mark.browser
 
 
 def _firefox_loads(name: str, lab_scenarios: LabScenarios,
