@@ -19,9 +19,14 @@ this check:
    whose private keys are public are called out.
 4. **Revocation**: the stapled OCSP response, then the OCSP responders and
    CRLs the certificates name (over the run's HTTP client, GET only).
-5. **Clock**: when the ``clock`` check measured this device's offset and the
-   certificate is valid by the correct time, the clock is the cause (Chrome's
-   bad-clock interstitial), not the certificate.
+5. **Clock**: the dates are judged by this device's clock during the run
+   (what the browser does), and re-judged at the end of the run with the
+   ``clock`` check's measured offset (:meth:`CertificateCheck.reconcile`; the
+   two checks run side by side, so a blocked NTP never delays this one): when
+   the certificate is valid by the correct time, the clock is the cause
+   (Chrome's bad-clock interstitial), not the certificate. When nothing
+   measured the clock and the certificate is out of date by days, the other
+   official sites' certificates decide whether the clock is the likely cause.
 
 No verdict comes from a verification with checks turned off: "trusted" is
 only ever said by cryptography's verifier with every check on, at the
@@ -30,9 +35,9 @@ explains, that refusal itself is a finding (``certificate.verification_failed``)
 so the check never passes a certificate the verifier rejects.
 
 Reads from the ``connectivity`` result its :class:`~diagnose.facts.Reached`
-fact (the address a browser would connect to), and from the ``clock`` result
-(optional, may be absent) its status and :class:`~diagnose.facts.ClockOffset`
-fact. Nothing else of them is relied on.
+fact (the address a browser would connect to), and, when reconciling, from the
+``clock`` result (may be absent) its :class:`~diagnose.facts.ClockOffset`
+fact and status. Nothing else of them is relied on.
 
 The steps live in :mod:`checks._certificate`: :mod:`~checks._certificate.chain`
 (reading and completing the chain), :mod:`~checks._certificate.dating`,
@@ -41,19 +46,21 @@ The steps live in :mod:`checks._certificate`: :mod:`~checks._certificate.chain`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from checks._certificate import chain
-from checks._certificate.dating import judge_dates
-from checks._certificate.describe import Cert, iso, load_der
+from checks._certificate.dating import call_witnesses, judge_dates, rejudge, valid_summary
+from checks._certificate.describe import Cert, load_der
 from checks._certificate.judges import keys, names, order, signatures
 from checks._certificate.paths import Verification, verify, walk
 from checks._certificate.revoked import judge_revocation
-from checks._certificate.state import CertificateRun, clock_offset
+from checks._certificate.state import CertificateRun
 from checks._certificate.stores import union
 from checks._certificate.trust import Paths, judge_trust
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
-from diagnose.model import Status
+from diagnose.model import CheckResult, Status
 
-__all__ = ["CertificateCheck", "clock_offset"]
+__all__ = ["CertificateCheck"]
 
 
 class CertificateCheck(Check):
@@ -68,7 +75,7 @@ class CertificateCheck(Check):
         "not publicly, with the inspection product named)."
     )
     requires = ("connectivity",)
-    optional = ("clock",)
+    reconciles_with = ("clock",)
     timeout = 20.0
     findings = load_catalogue("certificate")
 
@@ -80,6 +87,11 @@ class CertificateCheck(Check):
                 f"{run.host} is not an https address, so it has no certificate to check.", Status.SKIP
             )
         return await run.conclude(_judge(run))
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        """Re-judge the dates with the clock check's measured offset (blame the clock where it explains
+        them), or, when nothing measured it, with the other official sites' certificates."""
+        return rejudge(self, own, others.get("clock"))
 
 
 async def _judge(run: CertificateRun) -> Outcome:
@@ -108,6 +120,7 @@ async def _judge(run: CertificateRun) -> Outcome:
                                                                walked, strict)],
     }
     _independent_judgements(run, sent, paths)
+    await call_witnesses(run)
     judge_trust(run, paths, aia)
     await judge_revocation(run, paths.path, walked, stapled)
     _safety_net(run, strict)
@@ -170,10 +183,7 @@ def _safety_net(run: CertificateRun, strict: Verification) -> None:
 
 def _done(run: CertificateRun, leaf: Cert) -> Outcome:
     if not run.findings:
-        return run.outcome(
-            f"The certificate of {run.host} is valid and trusted: issued by {leaf.issuer}, "
-            f"valid until {iso(leaf.not_after)[:10]}."
-        )
+        return run.outcome(valid_summary(run.host, leaf))
     summary = run.by_severity()[0].message
     others = len(run.findings) - 1
     if others:

@@ -41,11 +41,14 @@ fact (the certificate check and the TUI's reference clock read it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from checks._clock.conclude import Conclusion, combine
+from checks._clock.confirm import confirm
 from checks._clock.measure import ClockRun
 from checks._clock.verdict import DEFAULT_WINDOW, TOTP_STEP, Band, judge, local_text, offset_text, uncertainty_text
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
-from diagnose.model import Status
+from diagnose.model import CheckResult, Status
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -72,6 +75,7 @@ class ClockCheck(Check):
         "site's own clock."
     )
     timeout = 8.0
+    reconciles_with = ("certificate",)
     findings = load_catalogue("clock")
 
     async def run(self, ctx: CheckContext) -> Outcome:
@@ -79,6 +83,10 @@ class ClockCheck(Check):
         measure = await run.measure()
         combine(run, measure)
         return Conclusion(run, measure).outcome()
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        """Give the verdict of a lone source of hours when the sign-in site's certificate dates confirm it."""
+        return confirm(own, others.get("certificate"))
 
     @classmethod
     def result_title(cls, status: Status) -> str:

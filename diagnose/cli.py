@@ -261,6 +261,9 @@ def _progress_printer(env: Environment) -> Callable[[Any], None]:
             env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
         elif isinstance(event, CheckStarted):
             pass
+        elif isinstance(event, CheckFinished) and event.revised:
+            r = event.result
+            env.stderr.write(f"  [revised] {r.id:<13} {r.status.value:<6} re-judged with the other checks: {r.summary}\n")
         elif isinstance(event, CheckFinished):
             r = event.result
             env.stderr.write(

@@ -23,7 +23,7 @@ from diagnose.check import CheckContext, Clock, SystemClock
 from diagnose.deadline import Deadline
 from diagnose.events import RunFinished, RunStarted
 from diagnose.facts import OutOfTime
-from diagnose.model import CheckResult, Finding, Report, Status, Target, overall_status
+from diagnose.model import CheckResult, Finding, Report, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor, redact_text, redact_url
@@ -143,7 +143,7 @@ class Diagnosis:
         # The safety net: evidence is redacted when a check records it, and
         # once more here, so a check that forgot cannot leak a secret.
         results = tuple(redacted_result(r, redactor) for r in outcome.results)
-        status = overall_status(results)
+        status = overall_status(results, interrupted=outcome.interrupted)
         env = environment(net, started_wall, redactor=redactor, target_url=self.target.url)
         report = Report(
             tool_version=__version__,
@@ -156,7 +156,7 @@ class Diagnosis:
             ),
             started_at=started_wall.strftime("%Y-%m-%dT%H:%M:%SZ"),
             duration_ms=round((loop.time() - begin) * 1000),
-            status=Status.ERROR if outcome.interrupted and status is Status.PASS else status,
+            status=status,
             checks=results,
             checklist=evaluate(results, self.profile),
             environment=env,
