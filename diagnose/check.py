@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from diagnose.deadline import Budget, Deadline
 from diagnose.facts import OutOfTime
-from diagnose.model import CheckResult, Finding, Severity, Status, Target, worst_status
+from diagnose.model import CheckResult, Finding, Severity, Status, Target, severity_status, worst_status
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
@@ -76,15 +76,6 @@ class FindingSpec:
     message: str
     remediation: str
     title: str = ""
-
-
-def severity_status(severity: Severity) -> Status:
-    """The check status a finding implies: critical/high fail, medium/low warn, info passes."""
-    if severity in (Severity.CRITICAL, Severity.HIGH):
-        return Status.FAIL
-    if severity in (Severity.MEDIUM, Severity.LOW):
-        return Status.WARN
-    return Status.PASS
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,15 @@ _STATUS_RANK = {
 }
 
 
+def severity_status(severity: Severity) -> Status:
+    """The status a finding implies: critical/high fail, medium/low warn, info passes."""
+    if severity in (Severity.CRITICAL, Severity.HIGH):
+        return Status.FAIL
+    if severity in (Severity.MEDIUM, Severity.LOW):
+        return Status.WARN
+    return Status.PASS
+
+
 def worst_status(statuses: Iterable[Status]) -> Status:
     """Worst-of aggregation (design §3.4): fail > error > warn > pass; all skipped → skip.
 

@@ -63,7 +63,7 @@ def diagnose_recording(
     """
     from checks.har import analyse, recorded_clock, start_url
     from diagnose import __version__
-    from diagnose.checklist import evaluate, for_recording
+    from diagnose.checklist import evaluate
     from diagnose.har import HarFormatError, read_recording
     from diagnose.model import Target, overall_status
     from diagnose.redact import Redactor
@@ -97,7 +97,7 @@ def diagnose_recording(
         duration_ms=round((time.monotonic() - began) * 1000),
         status=status,
         checks=results,
-        checklist=evaluate(results, profile, for_recording()),
+        checklist=evaluate(results, profile),
         environment=_environment(started),
         warnings=_warnings(read, sanitize_to),
         note=redactor.text(scrub(note.strip()[:MAX_NOTE])),

@@ -18,9 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from diagnose.checklist import ChecklistItem, decide
 from diagnose.model import ChecklistItemResult, CheckResult, Report, Status, worst_status
 from diagnose.profiles import Profile
 from diagnose.registry import Plan
+
+_NO_PROFILE = Profile(name="preview", vendor="", default_url="", official_domains=(), signin_urls=())
+"""Statuses need no profile (it only adds vendor facts to the advice)."""
 
 EXTRA_ROW_PREFIX = "check:"
 """Key prefix of rows for checks that no checklist item names."""
@@ -38,6 +42,8 @@ class Row:
     advice: str = ""
     """What to do before any result is known (manual advice, or the generic hint)."""
     steps: tuple[str, ...] = ()
+    item: ChecklistItem | None = None
+    """The checklist item the row shows (None for a check outside the checklist)."""
 
     @property
     def manual(self) -> bool:
@@ -72,7 +78,7 @@ def build_rows(plan: Plan, profile: Profile) -> tuple[Row, ...]:
     # Deciding with no results gives each item its "unknown"/manual advice,
     # with the profile's vendor facts added, exactly as a report would.
     idle = {i.id: i for i in evaluate((), profile, items)}
-    rows = [Row(item.id, item.title, item.checks, idle[item.id].advice, item.steps) for item in items]
+    rows = [Row(item.id, item.title, item.checks, idle[item.id].advice, item.steps, item) for item in items]
     covered = {c for item in items for c in item.checks}
     rows.extend(
         Row(f"{EXTRA_ROW_PREFIX}{info.id}", info.cls.title, (info.id,), info.cls.description)
@@ -168,6 +174,8 @@ def _view_from_results(
         # the row is skipped, never shown as passed.
         return RowView(Activity.DONE, Status.SKIP, row.advice)
     if all(c in results for c in mine):
+        if row.item is not None:  # decided as the report will decide it
+            return RowView(Activity.DONE, decide(row.item, results, _NO_PROFILE).status, row.advice)
         return RowView(Activity.DONE, worst_status(results[c].status for c in mine), row.advice)
     if phase is Phase.DONE:
         return RowView(Activity.DONE, Status.ERROR, failure or row.advice)
