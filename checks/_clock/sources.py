@@ -145,8 +145,8 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def sources_text(measure: Measure) -> str:
-    """The sources a verdict rests on, in words: "3 time servers", "1 web server's Date header (read over a
-    connection whose certificate could not be verified; used for the time only)"."""
+    """The sources a verdict rests on, in words: "3 time servers", "1 web server's Date header, read without
+    verifying the certificate (for the time only)" (a clock far off makes every certificate look invalid)."""
     chosen = measure.selection.truechimers if measure.selection else range(len(measure.candidates))
     sources = [measure.candidates[i].source for i in chosen]
     ntp_count = sum(isinstance(s, NtpSource) for s in sources)
@@ -159,8 +159,6 @@ def sources_text(measure: Measure) -> str:
     text = " and ".join(parts) or "no source"
     unverified = sum(not s.verified for s in web)
     if unverified:
-        text += (" (read over a connection whose certificate could not be verified, as a wrong clock makes"
-                 " happen; used for the time only)" if unverified == 1 else
-                 f" ({unverified} of them read over connections whose certificates could not be verified, as a"
-                 " wrong clock makes happen; used for the time only)")
+        which = "read" if unverified == len(web) == 1 else f"{unverified} of them read"
+        text += f", {which} without verifying the certificate (for the time only)"
     return text
