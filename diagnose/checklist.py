@@ -177,19 +177,25 @@ def read_input(spec: Input, result: CheckResult | None) -> Reading:
     looked = result.status in _DECIDED and not blind
     implied = [spec.cap(severity_status(f.severity)) for f in counted]
     if looked:
-        # The check's own verdict when the item reads all of it (or set aside none of its findings);
-        # else what the findings the item reads imply.
-        set_aside = spec.codes or any(f.severity is not Severity.INFO and f not in counted for f in result.findings)
-        status = worst_status([Status.PASS, *implied]) if set_aside else spec.cap(result.status)
-    elif result.status is Status.ERROR and not blind and (spec.passes or not spec.filtered):
-        status = Status.ERROR  # the check that decides the item could not decide
+        status = _looked_status(spec, result, counted, implied)
     else:
-        status = Status.SKIP
-    if not looked and spec.filtered:
-        # Named findings are facts even when the check did not finish; a skipped check's own findings
-        # only say why it did not decide.
-        status = worst_status([status, *implied])
+        status = _undecided_status(spec, result, blind, implied)
     return Reading(spec, result, counted, status, looked)
+
+
+def _looked_status(spec: Input, result: CheckResult, counted: Sequence[Finding], implied: Sequence[Status]) -> Status:
+    """The check's own verdict when the item reads all of it (or set aside none of its findings); else
+    what the findings the item reads imply."""
+    set_aside = bool(spec.codes) or any(f.severity is not Severity.INFO and f not in counted for f in result.findings)
+    return worst_status([Status.PASS, *implied]) if set_aside else spec.cap(result.status)
+
+
+def _undecided_status(spec: Input, result: CheckResult, blind: bool, implied: Sequence[Status]) -> Status:
+    """``error`` when the check that decides the item could not decide, else skipped. Named findings
+    are facts even when the check did not finish; a skipped check's own findings only say why."""
+    decides = spec.passes or not spec.filtered
+    status = Status.ERROR if result.status is Status.ERROR and not blind and decides else Status.SKIP
+    return worst_status([status, *implied]) if spec.filtered else status
 
 
 def evaluate(

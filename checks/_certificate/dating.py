@@ -207,21 +207,13 @@ class _Rejudge:
     def suspect(self, skewed: Sequence[Finding]) -> Finding | None:
         """``certificate.clock_likely_wrong`` when the other official sites' certificates say so, else None."""
         held = self.held
-        from checks._certificate.elsewhere import SUSPECT_DAYS
-
-        if not skewed or days_off(skewed) <= SUSPECT_DAYS or not held.path:
+        ahead = _one_direction(skewed)
+        if ahead is None or not held.path:
             return None
-        looks = {f.code for f in skewed}
-        if len(looks) != 1:
-            return None  # expired and not yet valid at once: no single clock error explains both
-        ahead = looks == {"certificate.expired"}
-        leaf = held.path[0]
-        others = [o for o in held.others if o.read and o.fingerprint != leaf.fingerprint]
+        others = [o for o in held.others if o.read and o.fingerprint != held.path[0].fingerprint]
         if not others or not all(o.out_of_date(held.device_now, ahead=ahead) for o in others):
             return None
-        windows = [(c.not_before, c.not_after) for i, c in enumerate(held.path) if role(c, i, len(held.path)) != "root"]
-        windows += [(o.not_before, o.not_after) for o in others if o.not_before and o.not_after]
-        window = common_window(windows)
+        window = common_window(_windows(held.path, others))
         if window is None:
             return None  # no moment makes them all valid: they do not tell one story
         low, high = implied_offset(held.device_now, window)
@@ -240,6 +232,24 @@ class _Rejudge:
                 {k: f.evidence.get(k) for k in ("certificate", "subject", "not_before", "not_after")} for f in skewed
             ],
         })
+
+
+def _one_direction(skewed: Sequence[Finding]) -> bool | None:
+    """True when every out-of-date certificate looks expired (the clock ahead), False when not yet valid
+    (behind), None when there are none, they are out by a few days only, or both at once."""
+    from checks._certificate.elsewhere import SUSPECT_DAYS
+
+    looks = {f.code for f in skewed}
+    if not skewed or days_off(skewed) <= SUSPECT_DAYS or len(looks) != 1:
+        return None
+    return looks == {"certificate.expired"}
+
+
+def _windows(path: Sequence[Cert], others: Sequence[OtherSite]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The validity of the site's certificates (not a root) and of the other sites' leaves."""
+    out = [(c.not_before, c.not_after) for i, c in enumerate(path) if role(c, i, len(path)) != "root"]
+    out += [(o.not_before, o.not_after) for o in others if o.not_before is not None and o.not_after is not None]
+    return out
 
 
 def _key(issue: Issue) -> tuple[str, str]:
