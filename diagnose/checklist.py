@@ -225,10 +225,19 @@ def decide(
         id=item.id,
         title=item.title,
         status=status,
-        checks=tuple(dict.fromkeys(r.input.check for r in readings if r.result is not None)),
+        checks=_deciding_checks(readings),
         advice=compose(advice, extra),
         steps=item.steps,
     )
+
+
+def _deciding_checks(readings: Sequence[Reading]) -> tuple[str, ...]:
+    """The checks of this report that decide the item (can pass or confirm it, or found what decides it);
+    when none of them ran, the live checks that would have."""
+    ran = [r.input.check for r in readings
+           if r.result is not None and (r.input.passes or r.input.confirms or r.findings)]
+    would = [r.input.check for r in readings if r.input.passes and not r.input.recording]
+    return tuple(dict.fromkeys(ran or would))
 
 
 def item_status(item: ChecklistItem, readings: Sequence[Reading]) -> Status:
