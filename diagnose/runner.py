@@ -22,6 +22,11 @@
   ``reconciles_with`` may re-judge its result from theirs (:meth:`Check.reconcile`,
   pure and quick). A changed result is emitted again as a revised
   :class:`~diagnose.events.CheckFinished`.
+* Every result passes through :meth:`~diagnose.redact.Redactor.result` the
+  moment it is recorded, before anything else sees it: the
+  :class:`~diagnose.events.CheckFinished` event (the progress line, the
+  terminal app), the checks that depend on it (a skip repeats its
+  dependency's summary) and the returned results hold only redacted text.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 from diagnose.check import Check, CheckContext, ResultWaiter, check_result_from
 from diagnose.events import CheckFinished, CheckStarted, Event
 from diagnose.model import CheckResult, Status
+from diagnose.redact import Redactor
 from diagnose.registry import CheckInfo, Plan
 
 EventSink = Callable[[Event], None]
@@ -63,12 +69,17 @@ async def run_plan(
     deadline: float,
     on_event: EventSink | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    redactor: Redactor | None = None,
 ) -> RunOutcome:
     """Run every check of ``plan`` and return their results in plan order.
 
     ``deadline`` is a time on the ``monotonic`` clock by which the run ends.
+    ``redactor`` is the run's (the one the checks' contexts carry): every
+    result goes through it when it is recorded, and its list of redacted
+    fields becomes the report's.
     """
     emit = on_event or (lambda event: None)
+    redact = redactor or Redactor()
     total = len(plan.checks)
     results: dict[str, CheckResult] = {}
     finished: dict[str, asyncio.Event] = {info.id: asyncio.Event() for info in plan.checks}
@@ -77,6 +88,8 @@ async def run_plan(
     """The instance that produced each check's own result (the one that may reconcile it)."""
 
     def record(result: CheckResult) -> None:
+        # The only way a result leaves its check: redacted first, then stored and announced.
+        result = redact.result(result)
         results[result.id] = result
         finished[result.id].set()
         emit(CheckFinished(result, len(results), total))
@@ -188,7 +201,8 @@ async def run_plan(
                     {"error": reason},
                 )
             )
-    reconciled = _reconcile(plan, results, ran)
+    # A re-judged result leaves its check like any other: redacted first.
+    reconciled = {k: redact.result(r) for k, r in _reconcile(plan, results, ran).items()}
     for info in plan.checks:
         if info.id in reconciled:
             emit(CheckFinished(reconciled[info.id], total, total, revised=True))

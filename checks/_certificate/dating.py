@@ -34,7 +34,7 @@ from typing import Any
 
 from checks._certificate.describe import Cert, iso
 from checks._certificate.elsewhere import OtherSite, common_window, implied_offset, look_elsewhere
-from checks._certificate.judges import Issue, dates, role
+from checks._certificate.judges import Issue, Role, dates
 from checks._certificate.state import CertificateRun
 from diagnose.check import Check, Outcome
 from diagnose.facts import CertificateDates, ClockOffset, OutOfTime
@@ -49,7 +49,10 @@ _SOON = "certificate.expires_soon"
 class DatesJudged:
     """What the certificate check hands on to its own reconciliation (a private fact)."""
 
-    path: tuple[Cert, ...]
+    path: tuple[Role, ...]
+    """The path as the browser built it, each certificate with its role (leaf, intermediate, root)."""
+    local_root: bool
+    """The root is trusted locally, so its dates count (Chromium ignores a public root's)."""
     device_now: dt.datetime
     soon_days: int
     host: str
@@ -61,15 +64,14 @@ class DatesJudged:
     """The summary of a certificate with no finding ("valid and trusted: issued by …")."""
 
 
-def judge_dates(run: CertificateRun, path: Sequence[Cert]) -> None:
+def judge_dates(run: CertificateRun, path: Sequence[Role], *, local_root: bool) -> None:
     """Add the date findings of ``path`` by this device's clock; hand on what re-judging them needs."""
-    for issue in dates(path, run.device_now, run.soon_days):
+    for issue in dates(path, run.device_now, run.soon_days, local_root=local_root):
         run.add_issue(issue)
-    run.hand_on(DatesJudged(tuple(path), run.device_now, run.soon_days, run.host, dict(run.placeholders),
-                            leaf_summary=valid_summary(run.host, path[0]) if path else ""))
-    window = common_window(
-        [(c.not_before, c.not_after) for i, c in enumerate(path) if role(c, i, len(path)) != "root"]
-    )
+    run.hand_on(DatesJudged(tuple(path), local_root, run.device_now, run.soon_days, run.host,
+                            dict(run.placeholders),
+                            leaf_summary=valid_summary(run.host, path[0][0]) if path else ""))
+    window = common_window([(c.not_before, c.not_after) for c, cert_role in path if cert_role != "root"])
     if window is not None:
         run.hand_on(CertificateDates(run.host, window[0].timestamp(), window[1].timestamp(),
                                      run.device_now.timestamp()))
@@ -158,24 +160,25 @@ class _Rejudge:
 
     def finding(self, issue: Issue) -> Finding:
         return self.check.finding(issue.code, evidence={"host": self.held.host, **issue.evidence},
-                                  facts=self.held.placeholders, severity=issue.severity)
+                                  facts=self.held.placeholders, severity=issue.severity, message=issue.message)
 
     def dates_by_device(self, keep: Sequence[str] = DATE_CODES) -> list[Finding]:
         held = self.held
-        return [self.finding(i) for i in dates(held.path, held.device_now, held.soon_days) if i.code in keep]
+        judged = dates(held.path, held.device_now, held.soon_days, local_root=held.local_root)
+        return [self.finding(i) for i in judged if i.code in keep]
 
     def with_offset(self, measured: ClockOffset, clock_status: str) -> list[Finding]:
         """Dates by the device (what the browser shows) and by the true time: where only the device's
         clock makes a certificate look out of date, the clock is the cause."""
         held = self.held
         true_now = held.device_now - dt.timedelta(seconds=measured.offset_s)
-        by_device = dates(held.path, held.device_now, held.soon_days)
-        by_truth = dates(held.path, true_now, held.soon_days)
+        by_device = dates(held.path, held.device_now, held.soon_days, local_root=held.local_root)
+        by_truth = dates(held.path, true_now, held.soon_days, local_root=held.local_root)
         true_keys = {_key(i) for i in by_truth}
         device_keys = {_key(i) for i in by_device}
         explained = [i for i in by_device if i.code in _SKEWED and _key(i) not in true_keys]
         out = [
-            self.finding(Issue(i.code, {**i.evidence, "clock_offset_s": measured.offset_s}, i.severity))
+            self.finding(dataclasses.replace(i, evidence={**i.evidence, "clock_offset_s": measured.offset_s}))
             for i in by_device
             if i not in explained and not (i.code == _SOON and _key(i) not in true_keys)
         ]
@@ -210,7 +213,7 @@ class _Rejudge:
         ahead = _one_direction(skewed)
         if ahead is None or not held.path:
             return None
-        others = [o for o in held.others if o.read and o.fingerprint != held.path[0].fingerprint]
+        others = [o for o in held.others if o.read and o.fingerprint != held.path[0][0].fingerprint]
         if not others or not all(o.out_of_date(held.device_now, ahead=ahead) for o in others):
             return None
         window = common_window(_windows(held.path, others))
@@ -245,9 +248,9 @@ def _one_direction(skewed: Sequence[Finding]) -> bool | None:
     return looks == {"certificate.expired"}
 
 
-def _windows(path: Sequence[Cert], others: Sequence[OtherSite]) -> list[tuple[dt.datetime, dt.datetime]]:
+def _windows(path: Sequence[Role], others: Sequence[OtherSite]) -> list[tuple[dt.datetime, dt.datetime]]:
     """The validity of the site's certificates (not a root) and of the other sites' leaves."""
-    out = [(c.not_before, c.not_after) for i, c in enumerate(path) if role(c, i, len(path)) != "root"]
+    out = [(c.not_before, c.not_after) for c, cert_role in path if cert_role != "root"]
     out += [(o.not_before, o.not_after) for o in others if o.not_before is not None and o.not_after is not None]
     return out
 

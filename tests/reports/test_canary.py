@@ -233,7 +233,8 @@ def test_direct_run_says_what_was_redacted_by_name(direct_run: tuple[dict[str, s
     expected = {
         "url:userinfo:password", "query:code", "query:state", "fragment:access_token", "query:SAMLResponse",
         "query:RelayState", "query:id_token_hint", "jwt:signature", "cookie:session", "cookie:__Host-csrf",
-        "header:www-authenticate", "header:authorization", "header:proxy-authorization", "param:password", "header:Authorization", "param:token", "param:access_token",
+        "header:WWW-Authenticate", "header:Authorization", "header:Proxy-Authorization", "param:password",
+        "param:token", "param:access_token",
     }
     assert expected <= set(report["redactions"]), expected - set(report["redactions"])
 
