@@ -177,6 +177,19 @@ def broken(run: RedirectsRun) -> None:
             location=run.url(last.location) if last.location is not None else None,
             locations=[run.url(v) for v in last.locations],
         )
+    elif flow.end is End.REQUEST_FAILED and (why := impossible_host(host_of(last.url))) is not None:
+        # No network could reach such a name: the service sent the browser nowhere, so the advice is
+        # the service's to act on, not "try another network".
+        run.add(
+            "redirects.impossible_host",
+            step=last.index + 1,
+            url=run.url(last.url),
+            host=host_of(last.url),
+            why=why,
+            error=last.error_kind,
+            failure=last.failure.value if last.failure is not None else None,
+            detail=run.text(last.error or "the request failed"),
+        )
     elif flow.end is End.REQUEST_FAILED:
         run.add(
             "redirects.request_failed",
@@ -190,15 +203,17 @@ def broken(run: RedirectsRun) -> None:
 
 
 def _failure_detail(hop: Hop) -> str:
-    detail = hop.error or "the request failed"
-    host = host_of(hop.url)
+    return hop.error or "the request failed"
+
+
+def impossible_host(host: str) -> str | None:
+    """Why no DNS can hold ``host`` (as the browser wrote it), or None when it could exist."""
     if "%20" in host or "%2a" in host:
-        return (f"the address named the host with a space or * in it, which the browser writes as {host}: "
-                f"no such name can exist, so the browser shows \"This site can't be reached\" ({detail})")
+        return (f"the address names the host with a space or * in it, which the browser writes as {host}; "
+                "no such name can exist")
     if any(len(label) > 63 for label in host.split(".")):
-        return (f"a part of the host name is longer than the 63 characters DNS allows, so no such name can exist "
-                f"and the browser shows \"This site can't be reached\" ({detail})")
-    return detail
+        return "a part of the host name is longer than the 63 characters DNS allows, so no such name can exist"
+    return None
 
 
 def samesite_redirect(run: RedirectsRun) -> None:

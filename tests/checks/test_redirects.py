@@ -568,9 +568,17 @@ async def test_unsafe_and_doubled_locations_name_chromes_error() -> None:
 
 async def test_a_space_in_a_redirects_host_is_a_name_no_dns_has() -> None:
     _report, check = await diagnose("redirects-location-space-in-host")
-    f = finding(check, "redirects.request_failed")
+    f = finding(check, "redirects.impossible_host")
     assert f.evidence["host"] == "app%20atera-lab.test" and f.evidence["failure"] in ("unresolved", "nxdomain")
     assert "no such name can exist" in f.message and check.details["chrome"]["error"] == "ERR_NAME_NOT_RESOLVED"
+    assert "service's side" in f.remediation and "another network" in f.remediation
+    assert not any(x.code == "redirects.request_failed" for x in check.findings)
+
+
+async def test_a_label_longer_than_dns_allows_is_the_services_fault() -> None:
+    _report, check = await diagnose("redirects-location-long-label")
+    f = finding(check, "redirects.impossible_host")
+    assert "63 characters" in f.message and check.status is Status.FAIL
 
 
 async def test_another_vendors_flow_is_judged_against_its_own_site() -> None:

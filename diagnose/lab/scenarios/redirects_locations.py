@@ -117,7 +117,7 @@ async def location_javascript(lab: Lab) -> AsyncIterator[LabRun]:
     "redirects-location-space-in-host",
     "A 301 to https://app atera-lab.test/…: Chromium writes the space as %20 and looks for a host no DNS has.",
     expect={"redirects": Status.FAIL},
-    codes=["redirects.request_failed"],
+    codes=["redirects.impossible_host"],
     area="redirects",
 )
 async def location_space_in_host(lab: Lab) -> AsyncIterator[LabRun]:
@@ -128,7 +128,7 @@ async def location_space_in_host(lab: Lab) -> AsyncIterator[LabRun]:
     "redirects-location-long-label",
     "A 302 to a host with a 70-character label: browsers try it, and no DNS can have such a name.",
     expect={"redirects": Status.FAIL},
-    codes=["redirects.request_failed"],
+    codes=["redirects.impossible_host"],
     area="redirects",
 )
 async def location_long_label(lab: Lab) -> AsyncIterator[LabRun]:
