@@ -39,8 +39,8 @@ from checks._redirects.cookie_findings import (
     mismatch_findings,
 )
 from checks._redirects.cookies import CookieJar, SetCookieOutcome
-from checks._redirects.flow import End, Flow, FlowWalker
-from checks._redirects.flow_findings import flow_findings
+from checks._redirects.flow import REDIRECT_LIMITS, End, Flow, FlowWalker
+from checks._redirects.flow_findings import BROWSER_NAMES, GIVES_UP, LIMITS_TEXT, flow_findings
 from checks._redirects.outcome import giving_up
 from checks._redirects.report import details, scrubbed, summary
 from checks._redirects.rules import (
@@ -57,6 +57,10 @@ from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
 
 __all__ = [
+    "BROWSER_NAMES",
+    "GIVES_UP",
+    "LIMITS_TEXT",
+    "REDIRECT_LIMITS",
     "SERVER_LIMITS",
     "CookieJar",
     "CookieUrl",
@@ -69,7 +73,7 @@ __all__ = [
     "path_match",
     "registrable_domain",
 ]
-"""Public API for other checks: the server limits on a Cookie header; the RFC 6265bis cookie rules (the
+"""Public API for other checks: each browser's redirect limit (and the sentence that names them); the server limits on a Cookie header; the RFC 6265bis cookie rules (the
 "site" of a host, domain-match, path-match, potentially trustworthy hosts); and the browser-like cookie
 jar with its verdicts (``login-doctor har`` replays a recording's Set-Cookie and Cookie headers through it)."""
 

@@ -23,6 +23,8 @@ LIMITS_TEXT = (
     f"Chrome and Edge follow {REDIRECT_LIMITS['chrome']} redirects, Firefox {REDIRECT_LIMITS['firefox']}, "
     f"Safari {REDIRECT_LIMITS['safari']}"
 )
+GIVES_UP = f' Browsers give up with "too many redirects" ({LIMITS_TEXT}).'
+"""How a redirect loop ends in the browser (a loop of page reloads never ends by itself)."""
 TOO_MANY_ERRORS = {"chrome": "ERR_TOO_MANY_REDIRECTS", "edge": "ERR_TOO_MANY_REDIRECTS",
                    "firefox": "NS_ERROR_REDIRECT_LOOP", "safari": "NSURLErrorHTTPTooManyRedirects"}
 
@@ -130,6 +132,7 @@ def loop(run: RedirectsRun) -> None:
         cookies_withheld_in_cycle=withheld,
         browser_limits=dict(REDIRECT_LIMITS),
         limits=LIMITS_TEXT,
+        gives_up=GIVES_UP,
     )
 
 

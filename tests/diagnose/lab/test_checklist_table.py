@@ -275,6 +275,13 @@ def test_no_item_contradicts_a_finding(name: str, lab_reports: dict[str, Report]
             assert not NOT_OFFICIAL.search(item.advice), (item.id, item.advice)
         if item.status is Status.PASS:
             assert item.checks and all(report.check(c) is not None for c in item.checks)
+        assert not UNFILLED.search(item.advice), (item.id, item.advice)
+    for check in report.checks:  # a sentence with a placeholder no evidence filled in says nothing
+        said = [check.summary, *(t for f in check.findings for t in (f.message, f.remediation))]
+        assert not [t for t in said if UNFILLED.search(t)], check.id
+
+
+UNFILLED = re.compile(r"\{[a-z_]+\}")
 
 
 def official(host: str, domains: tuple[str, ...]) -> bool:
