@@ -265,10 +265,11 @@ def _progress_printer(env: Environment) -> Callable[[Any], None]:
     characters are shown as ``?``: a line of text must not drive the terminal.
     """
     from diagnose.events import CheckFinished, RunStarted
+    from diagnose.words import count
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
+            line = f"{PROG}: diagnosing {event.target.url} ({count(len(event.check_ids), 'check')})"
         elif isinstance(event, CheckFinished):
             r = event.result
             line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"

@@ -31,6 +31,7 @@ from diagnose.har.limits import MAX_ENTRIES
 from diagnose.model import CheckResult, Report
 from diagnose.profiles import Profile
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ def _source(read: ReadResult, sanitized_to: Path | None, fact: Any) -> dict[str,
 def _warnings(read: ReadResult, sanitized_to: Path | None) -> tuple[str, ...]:
     total = read.sanitizer.ledger.total
     if sanitized_to is None and total:
-        return (f"This recording holds {total} secrets (cookies, tokens, form fields). Do not attach it to a "
+        return (f"This recording holds {count(total, 'secret')} (cookies, tokens, form fields). Do not attach it to a "
                 "ticket as it is: attach the copy that login-doctor har --sanitize writes.",)
     return ()
 

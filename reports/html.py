@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
 from reports.view import (
     actionable,
+    attention_summary,
     context_rows,
     counts_sentence,
     environment_rows,
@@ -99,6 +100,7 @@ def _template() -> jinja2.Template:
     env.globals.update(
         label=label,
         actionable=actionable,
+        attention_summary=attention_summary,
         notes=notes,
         is_plugin=is_plugin,
         technical_json=technical_json,

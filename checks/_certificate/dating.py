@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from checks._certificate.describe import iso
 from checks._certificate.judges import Issue, Role, dates
 from checks._certificate.state import CertificateRun
+from diagnose.words import duration
 
 _SKEWED = ("certificate.expired", "certificate.not_yet_valid")
 _SOON = "certificate.expires_soon"
@@ -62,14 +63,6 @@ def _key(issue: Issue) -> tuple[str, str]:
 
 
 def plain_offset(seconds: float) -> str:
+    """``400 days (ahead)``: the same words the clock check uses for the same offset."""
     direction = "ahead" if seconds > 0 else "behind"
-    span = abs(seconds)
-    if span >= 2 * 86400:
-        amount = f"{span / 86400:.0f} days"
-    elif span >= 2 * 3600:
-        amount = f"{span / 3600:.0f} hours"
-    elif span >= 120:
-        amount = f"{span / 60:.0f} minutes"
-    else:
-        amount = f"{span:.0f} seconds"
-    return f"{amount} ({direction})"
+    return f"{duration(seconds)} ({direction})"

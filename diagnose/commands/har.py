@@ -24,6 +24,7 @@ from pathlib import Path
 from diagnose.environment import Environment
 from diagnose.frontend import PROG, CommandParser, check_writable, finish, output_targets
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 
 def build_parser() -> CommandParser:
@@ -75,9 +76,9 @@ def main(argv: list[str], env: Environment) -> int:
     diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note)
     if sanitize_to is not None:
         env.stderr.write(f"{PROG}: sanitized copy written to {shown_path(sanitize_to)} "
-                         f"({diagnosis.secrets} secrets replaced)\n")
+                         f"({count(diagnosis.secrets, 'secret')} replaced)\n")
     elif diagnosis.secrets and not ns.quiet:
-        env.stderr.write(f"{PROG}: this recording holds {diagnosis.secrets} secrets; share only a copy "
+        env.stderr.write(f"{PROG}: this recording holds {count(diagnosis.secrets, 'secret')}; share only a copy "
                          f"made with --sanitize\n")
     return finish(diagnosis.report, ns.format or ("text" if env.stdout_isatty else "json"), outputs, env)
 

@@ -172,7 +172,8 @@ def _shown_input(judgement: AddressJudgement) -> str:
         return printable[:2048] + f"… ({len(printable):,} characters)"
     removed = set(judgement.redacted)
     if removed and any(
-        f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in judgement.findings
+        f.code in ("url.userinfo", "url.userinfo_official") and f.evidence.get("user") != "[redacted]"
+        for f in judgement.findings
     ):
         removed.discard("url:userinfo")
     if not removed:

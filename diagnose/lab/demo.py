@@ -36,6 +36,7 @@ from diagnose.frontend import PROG, CommandParser
 from diagnose.lab.scenario import Scenario, all_scenarios, diagnose_scenario
 from diagnose.model import Report, report_to_json
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 FORMATS = ("text", "markdown", "json")
 
@@ -160,7 +161,7 @@ async def _demo(chosen: Sequence[Scenario], fmt: str, timeout: float | None, env
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     matched = sum(o.matched for o in outcomes)
-    summary = f"{PROG} demo: {matched} of {len(outcomes)} scenarios diagnosed as expected\n"
+    summary = f"{PROG} demo: {matched} of {count(len(outcomes), 'scenario')} diagnosed as expected\n"
     (env.stderr if fmt == "json" else env.stdout).write(summary)
     return int(ExitStatus.OK if matched == len(outcomes) else ExitStatus.FAILED)
 

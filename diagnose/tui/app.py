@@ -40,6 +40,7 @@ from diagnose.tui.screens.detail import DetailScreen
 from diagnose.tui.screens.help import HelpScreen
 from diagnose.tui.screens.main import MainScreen
 from diagnose.tui.widgets.address import AddressField
+from diagnose.words import count
 
 EXPORT_DIR_ENV = "LOGIN_DOCTOR_EXPORT_DIR"
 """Directory the ``e`` key writes reports into (default: the current directory)."""
@@ -330,7 +331,7 @@ class LoginDoctorApp(App[None]):
             self.bell()
             return
         self.main.show_exports(self.exports)
-        self.notify(f"{len(self.exports)} report files saved in {directory}")
+        self.notify(f"{count(len(self.exports), 'report file')} saved in {directory}")
 
     def action_copy_summary(self) -> None:
         from diagnose.tui.summary import short_summary

@@ -78,7 +78,7 @@ def test_findings_carry_plain_messages_and_no_secrets() -> None:
     assert "s3cret" not in out and "t0k" not in out
     assert row["verdict"] == "official-but-warn"
     (finding,) = row["findings"]  # type: ignore[misc]
-    assert finding["code"] == "url.userinfo" and finding["severity"] == "medium"
+    assert finding["code"] == "url.userinfo_official" and finding["severity"] == "medium"
     assert "password" in finding["message"] and finding["remediation"]
 
 

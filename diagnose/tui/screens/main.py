@@ -29,6 +29,7 @@ from diagnose.tui.widgets.checklist import ChecklistRow, ChecklistView
 from diagnose.tui.widgets.clock import ReferenceClock
 from diagnose.tui.widgets.details import ItemDetails
 from diagnose.tui.widgets.progress import RunProgress
+from diagnose.words import plural
 from reports.labels import OVERALL_SENTENCE, label
 
 WIDE = 110
@@ -38,8 +39,8 @@ WIDE = 110
 def profile_line(profile: Profile) -> str:
     """``Profile  Atera · official domain atera.com · help support.atera.com``."""
     name = profile.vendor if profile.name == profile.vendor.lower() else f"{profile.vendor} ({profile.name})"
-    plural = "s" if len(profile.official_domains) > 1 else ""
-    line = f"Profile  {name} · official domain{plural} {', '.join(profile.official_domains)}"
+    domains = plural(len(profile.official_domains), "official domain")
+    line = f"Profile  {name} · {domains} {', '.join(profile.official_domains)}"
     support = profile.support_url.removeprefix("https://").removeprefix("http://").rstrip("/")
     return f"{line} · help {support}" if support else line
 
