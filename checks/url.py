@@ -37,6 +37,7 @@ from checks._url.judge import (
     Reason,
     judge,
 )
+from checks._url.parse import Rejection, parse
 from checks._url.policy import Policy, policy_for
 from diagnose.check import Check, CheckContext, Outcome, fill, load_catalogue
 from diagnose.model import Finding, Status
@@ -44,7 +45,7 @@ from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.words import join
 
-__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck"]
+__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck", "not_an_address"]
 """The public API: the check, and judging addresses in batch without a run."""
 
 VERDICT_STATUS = {
@@ -104,6 +105,20 @@ _TARGET_TEXT = {
     UNRELATED: "a site that is not {vendor}'s",
     INVALID: "something that is not a web address",
 }
+
+
+def not_an_address(text: str) -> str | None:
+    """Why a browser's address bar would not open ``text`` as a web address, or None.
+
+    The address bar searches for a single word, text with spaces, an email
+    address or a host no site can have (``ht!tp://[bad``), and cannot read
+    some text at all; the check judges all of those ``invalid`` before it looks
+    at any site. Front ends refuse such text instead of diagnosing it. The
+    reason is a sentence fragment: ``it is a single word, not a web address
+    (a browser would search for it)``.
+    """
+    parsed = parse(text)
+    return parsed.why if isinstance(parsed, Rejection) else None
 
 
 class UrlCheck(Check):

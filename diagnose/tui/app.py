@@ -161,10 +161,10 @@ class LoginDoctorApp(App[None]):
         if self.running:
             return False
         if address is not None and address.strip() != self.diagnosis.target.input:
-            from diagnose.session import make_target
+            from diagnose.frontend import target_for
 
             try:
-                target = make_target(address, self.diagnosis.profile)
+                target = target_for(address, self.diagnosis.profile)
             except UsageError as exc:
                 self.main.address.show_verdict(Verdict(Status.FAIL, str(exc)))
                 self.bell()

@@ -141,7 +141,7 @@ def test_profile_file_is_honoured(tmp_path: Path) -> None:
         (["--format", "xml", "x"], "--format"),
         (["--profile", "nope", "x"], "unknown profile"),
         (["--profile", "/nonexistent/p.toml", "x"], "cannot read profile"),
-        (["--bogus", "x"], "unrecognized arguments"),
+        (["--bogus", "x"], "unknown option --bogus"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
