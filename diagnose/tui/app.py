@@ -40,7 +40,6 @@ from diagnose.tui.screens.detail import DetailScreen
 from diagnose.tui.screens.help import HelpScreen
 from diagnose.tui.screens.main import MainScreen
 from diagnose.tui.widgets.address import AddressField
-from diagnose.words import count
 
 EXPORT_DIR_ENV = "LOGIN_DOCTOR_EXPORT_DIR"
 """Directory the ``e`` key writes reports into (default: the current directory)."""
@@ -100,6 +99,8 @@ class LoginDoctorApp(App[None]):
         self.exports: list[Path] = []
         self.runs = 0
         """Number of the current run; messages of older runs are ignored."""
+        self.refused: str | None = None
+        """The last address the person asked to diagnose that could not be (None once a run starts)."""
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
         self.ready = False
@@ -166,14 +167,21 @@ class LoginDoctorApp(App[None]):
             try:
                 target = target_for(address, self.diagnosis.profile)
             except UsageError as exc:
-                self.main.address.show_verdict(Verdict(Status.FAIL, str(exc)))
+                self.main.address.show_verdict(Verdict(Status.FAIL, str(exc)), about=address)
+                self.refused = address
                 self.bell()
                 return False
             self.diagnosis = dataclasses.replace(self.diagnosis, target=target)
+        self.refused = None
+        # The verdict line is about the address being run from now on: an earlier
+        # "cannot diagnose this" no longer applies, even before a pending edit's judgement.
         if self.url_check is None:
-            self.main.address.show_verdict(None)  # an earlier "cannot diagnose this" no longer applies
+            self.main.address.show_verdict(None)
+        else:
+            self.main.address.judge(self.diagnosis.target.input, delay=0.0)
         self.runs += 1
         self.main.stopping = False
+        self.main.clear_exports()
         plan = self.diagnosis.plan
         self.state.begin(plan.ids, (info.cls.title for info in plan.checks))
         self._worker = self._run(self.diagnosis, self.runs)
@@ -331,7 +339,6 @@ class LoginDoctorApp(App[None]):
             self.bell()
             return
         self.main.show_exports(self.exports)
-        self.notify(f"{count(len(self.exports), 'report file')} saved in {directory}")
 
     def action_copy_summary(self) -> None:
         from diagnose.tui.summary import short_summary
@@ -339,7 +346,7 @@ class LoginDoctorApp(App[None]):
         if self.report is None:
             return
         self.copy_to_clipboard(short_summary(self.report))
-        self.notify("A short summary was copied to the clipboard (if your terminal allows it).")
+        self.main.show_note("A short summary was copied to the clipboard (if your terminal allows it).")
 
     def action_toggle_clock(self) -> None:
         self.main.toggle_clock()
