@@ -28,6 +28,7 @@ exit 2 with the reason. Both are decided while the arguments are read, so
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -169,6 +170,8 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 def main(args: list[str], env: Environment) -> int:
     if args and args[0] in SUBCOMMANDS:
+        if env.open_tui is None:
+            env = dataclasses.replace(env, open_tui=_open_tui)
         return _subcommand(args[0])(args[1:], env)
     refusal = command_typo(args[0]) if args else None
     if refusal:  # before the options: what follows a mistyped command is that command's
@@ -312,6 +315,16 @@ def _load_tui() -> Callable[..., int] | None:
             return None
         raise
     return run_tui
+
+
+async def _open_tui(diagnosis: Any, env: Environment) -> int:
+    """:attr:`Environment.open_tui` for the subcommands (front ends do not import one another);
+    Textual is imported only now."""
+    if _load_tui() is None:
+        raise UsageError("the terminal interface is not available in this build")
+    from diagnose.tui.app import run_tui_async
+
+    return await run_tui_async(diagnosis, env)
 
 
 def _progress_printer(env: Environment) -> Callable[[Any], None]:

@@ -384,6 +384,16 @@ def run_tui(
     return conclude(app, outputs, env)
 
 
+async def run_tui_async(diagnosis: Diagnosis, env: Environment) -> int:
+    """The TUI inside an event loop that is already running (the lab's servers share it:
+    ``login-doctor demo SCENARIO --tui``). The run starts at once; nothing is written
+    but what the person exports. Returns the exit code a headless run would give."""
+    export_dir = env.environ.get(EXPORT_DIR_ENV)
+    app = LoginDoctorApp(diagnosis, autostart=True, export_dir=Path(export_dir) if export_dir else None)
+    await app.run_async()
+    return conclude(app, (), env)
+
+
 def conclude(app: LoginDoctorApp, outputs: Sequence[tuple[Path, str]], env: Environment) -> int:
     """After the app closed: write ``-o`` files, say the result on stderr, return the exit code."""
     from diagnose.frontend import PROG, finish
