@@ -139,3 +139,20 @@ def test_full_demo_matches_every_scenario(network: str) -> None:
         cwd=ROOT, env=env, capture_output=True, timeout=120,
     )
     _check_full_demo(proc)
+
+
+def test_the_numbers_in_docs_lab_md_are_the_registered_scenarios() -> None:
+    # was: "22 of 22 scenarios" and "about five seconds" while 91 ran for 8.5 s
+    import re
+
+    text = (ROOT / "docs" / "lab.md").read_text("utf-8")
+    shown = len(DEMO_SCENARIOS)
+    totals = [int(n) for n in re.findall(r"\[\d+/(\d+)\]", text)]
+    totals += [int(b) for a, b in re.findall(r"(\d+) of (\d+) scenarios", text) if a == b]
+    totals += [int(n) for n in re.findall(r"(\d+) of them in the default demo", text)]
+    assert totals and set(totals) == {shown}, (totals, shown)
+    registered = re.findall(r"(\d+) scenarios are registered", text)
+    assert registered == [str(len(all_scenarios()))]
+    # how long the demo takes depends on the machine: measured by a benchmark, never claimed
+    assert not re.search(r"demo takes about|\d+(\.\d+)? ?s(econds)? for the whole demo", text)
+    assert "benchmarks/bench_demo.py" in text and (ROOT / "benchmarks" / "bench_demo.py").is_file()
