@@ -100,8 +100,17 @@
     .filter(el => !visuallyHidden(el) && el.scrollWidth > el.clientWidth + 1)
     .map(el => el.tagName.toLowerCase() + ": " + el.textContent.trim().slice(0, 40));
 
+  // The first line of text of each cell of a table row, as drawn (a cell styled like another
+  // element, e.g. by a shared class name, starts lower than its neighbours).
+  const rowTops = [...document.querySelectorAll("#checks tbody tr")].map(tr => [...tr.cells].map(td => {
+    range.selectNodeContents(td);
+    const first = [...range.getClientRects()].find(r => r.width > 0);
+    return first ? Math.round(first.top) : null;
+  }));
+
   return {
     width: window.innerWidth,
+    rowTops,
     scrollWidth: document.documentElement.scrollWidth,
     lang: document.documentElement.lang,
     title: document.title,
