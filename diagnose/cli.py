@@ -169,6 +169,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def main(args: list[str], env: Environment) -> int:
+    if args and args[0] == "har":  # it may open the TUI, which only the entry point may start
+        from diagnose.commands.har import main as har
+
+        return har(args[1:], env, tui=_load_recording_tui)
     if args and args[0] in SUBCOMMANDS:
         if env.open_tui is None:
             env = dataclasses.replace(env, open_tui=_open_tui)
@@ -327,6 +331,17 @@ async def _open_tui(diagnosis: Any, env: Environment) -> int:
     return await run_tui_async(diagnosis, env)
 
 
+def _load_recording_tui() -> Callable[..., int] | None:
+    """The TUI on a recording (``har FILE --tui``), imported only now."""
+    try:
+        from diagnose.tui.recording import run_recording_tui
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name.startswith("diagnose.tui") or exc.name.startswith("textual")):
+            return None
+        raise
+    return run_recording_tui
+
+
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
     """One line per engine event on stderr (which RMM agents log and helpdesks paste into tickets).
 
@@ -342,6 +357,9 @@ def _progress_printer(env: Environment) -> Callable[[Any], None]:
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
             line = f"{PROG}: diagnosing {event.target.url} ({count(len(event.check_ids), 'check')})"
+        elif isinstance(event, CheckFinished) and event.revised:
+            r = event.result
+            line = f"  [revised] {r.id:<13} {r.status.value:<6} re-judged with the other checks: {r.summary}"
         elif isinstance(event, CheckFinished):
             r = event.result
             line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"

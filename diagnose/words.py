@@ -66,7 +66,7 @@ def duration(seconds: float) -> str:
     certificate that expired 311 days ago)::
 
         0.25 seconds · 40.0 seconds · 1 minute 35 seconds · 6 minutes
-        2 hours 3 minutes · 1 day 6 hours · 400 days
+        2 hours 3 minutes · 1 day 6 hours · 400 days · 4,627 days (about 13 years)
     """
     s = abs(seconds)
     if s < 1:
@@ -79,7 +79,8 @@ def duration(seconds: float) -> str:
         return _two_units(round(s / MINUTE) * MINUTE, HOUR, "hour", MINUTE, "minute")
     if round(s / HOUR) * HOUR < 2 * DAY:
         return _two_units(round(s / HOUR) * HOUR, DAY, "day", HOUR, "hour")
-    return count(round(s / DAY), "day")
+    days = round(s / DAY)
+    return count(days, "day") if days < 730 else f"{count(days, 'day')} (about {s / 31_557_600:.0f} years)"
 
 
 def _two_units(total: int, big: int, big_name: str, small: int, small_name: str) -> str:

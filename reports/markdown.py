@@ -27,6 +27,7 @@ from reports.view import (
     environment_rows,
     is_plugin,
     notes,
+    overall,
     printable,
     problems,
     technical_json,
@@ -71,14 +72,14 @@ def render(data: dict[str, Any]) -> str:
 
 def _result(data: dict[str, Any]) -> list[str]:
     """The title, the overall result in one sentence, and the helpdesk context."""
-    status = data["status"]
+    status = overall(data)
     out = [f"# Sign-in diagnosis: {esc(data['target']['host'])}", ""]
     out.append(f"**Result: {label(status)}.** {esc(OVERALL_SENTENCE.get(status, ''))} {esc(counts_sentence(data))}")
     out.append("")
     if data.get("interrupted"):
         out += [f"> **Interrupted.** {esc(INTERRUPTED_SENTENCE)}", ""]
     for name, value in context_rows(data):
-        out.append(f"- {name}: {code(value) if name in ('Address checked', 'Visited as', 'Sign-in address in it') else esc(value)}")
+        out.append(f"- {name}: {code(value) if name in ('Address checked', 'Visited as', 'Sign-in address') else esc(value)}")
     if data.get("note"):
         out.append(f"- Note from the person: {esc(data['note'])}")
     out.append("")

@@ -18,6 +18,7 @@ from reports.view import (
     counts_sentence,
     is_plugin,
     notes,
+    overall,
     printable,
     problems,
 )
@@ -43,7 +44,7 @@ def render(data: dict[str, Any], *, color: bool = False) -> str:
                              break_on_hyphens=False) or [pad.rstrip()]
 
     out: list[str] = []
-    status = data["status"]
+    status = overall(data)
     out.append(paint(status, f"Result: {label(status)}") + f"  {OVERALL_SENTENCE.get(status, '')}")
     out.append(counts_sentence(data))
     if data.get("interrupted"):

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from diagnose.model import Severity
+from diagnose.model import Severity, report_status
 from diagnose.words import count
 from reports.labels import STATUS_ORDER, STATUS_WORD, status_rank
 
@@ -74,6 +74,12 @@ def flat(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={flat(v)}" for k, v in value.items())
     return str(value)
+
+
+def overall(data: dict[str, Any]) -> str:
+    """The report's status by the one rule (:func:`diagnose.model.report_status`), from its checks and
+    whether it was interrupted: a saved report renders (and is counted) by today's rule."""
+    return report_status((c["status"] for c in data["checks"]), interrupted=data.get("interrupted") is True).value
 
 
 def problems(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -168,7 +174,7 @@ def recording_rows(source: dict[str, Any], target: dict[str, Any]) -> list[tuple
     if source.get("started"):
         rows.append(("Recorded", f"{source['started']} to {source.get('ended') or '?'} (browser clock)"))
     if target.get("url"):
-        rows.append(("Sign-in address in it", str(target["url"])))
+        rows.append(("Sign-in address", str(target["url"])))
     sanitized = source.get("sanitized", {})
     if sanitized.get("output"):
         rows.append(("Sanitized copy", f"{sanitized['output']} ({count(sanitized.get('replaced_total', 0), 'secret')} replaced)"))

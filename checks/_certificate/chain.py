@@ -12,10 +12,14 @@ from typing import Any
 from checks._certificate.chromium import ChromiumVerdict
 from checks._certificate.describe import Cert, iso
 from checks._certificate.judges import role_in
-from checks._certificate.state import CertificateRun
+from checks._certificate.state import CertificateRun, ProxyView
 from checks._certificate.stores import TrustStore, ca_file_store, mozilla_store, os_store
 from diagnose.facts import Reached
 from diagnose.net import ChainFetch
+
+DIRECT_TIMEOUT = 4.0
+"""Seconds the direct read gets when a proxy is in use (it is only compared, and networks with a
+mandatory proxy drop direct connections silently)."""
 
 
 async def address(run: CertificateRun) -> str | None:
@@ -36,6 +40,36 @@ async def read_chain(run: CertificateRun, at: str) -> ChainFetch:
     title = f"reading the certificate from {at} port {run.port}"
     async with run.step("read_chain", title, f"{run.host} resolved to {at}"):
         return await run.ctx.net.fetch_chain(at, run.port, run.host)
+
+
+async def read_as_the_browser(run: CertificateRun, proxy: str) -> ChainFetch:
+    """The chain as the browser sees it behind ``proxy``: read through its CONNECT tunnel.
+
+    When the site can also be reached directly, that chain is read too and
+    compared: a proxy that shows another certificate than the site's own is
+    intercepting TLS (``run.proxy_view`` tells the trust judge).
+    """
+    label = run.ctx.redact.url(proxy)
+    title = f"reading the certificate through the proxy {label}"
+    async with run.step("read_chain", title, f"a proxy is configured for {run.host} ({label})"):
+        proxied = await run.ctx.net.fetch_chain(run.host, run.port, run.host, proxy=proxy)
+    direct = await _read_directly(run) if proxied.ok and proxied.certificates else None
+    run.proxy_view = ProxyView.compare(label, proxied, direct)
+    run.details["proxy"] = run.proxy_view.describe()
+    return proxied
+
+
+async def _read_directly(run: CertificateRun) -> ChainFetch | None:
+    """The chain read without the proxy, if the site answers directly within a short time."""
+    budget = run.budget(DIRECT_TIMEOUT)
+    if budget.exhausted:
+        return None
+    async with run.step("read_chain_direct", f"reading the certificate of {run.host} without the proxy",
+                        "the chain was read through the proxy"):
+        lookup = await run.ctx.net.lookup(run.host, run.port)
+        if not lookup.ok:
+            return None
+        return await run.ctx.net.fetch_chain(lookup.addresses[0], run.port, run.host, timeout=budget.seconds)
 
 
 def stores(run: CertificateRun) -> dict[str, TrustStore]:

@@ -69,7 +69,8 @@ def _interception(run: CertificateRun, verdict: ChromiumVerdict) -> None:
     anchor = verdict.anchor
     product = match_product(verdict.path)
     installed = anchor is not None and not anchor.known and anchor.cert.source == "operating_system"
-    if not (installed or product is not None):
+    replaced = run.proxy_view is not None and run.proxy_view.replaced  # the proxy shows another certificate
+    if not (installed or product is not None or replaced):
         return
     evidence: dict[str, Any] = {
         "issuer": verdict.path[0].issuer,
@@ -79,7 +80,14 @@ def _interception(run: CertificateRun, verdict: ChromiumVerdict) -> None:
     if anchor is not None:
         evidence["anchor"] = {"subject": anchor.cert.subject, "fingerprint_sha256": anchor.cert.fingerprint,
                               "store": anchor.cert.source}
-    if product is not None:
+    if run.proxy_view is not None:
+        evidence.update(proxy=run.proxy_view.proxy, certificate_replaced_by_proxy=replaced)
+    if product is None and run.proxy_view is not None:
+        how = ("whose own root certificate is installed on this device" if installed
+               else "which replaces the site's certificate with its own")
+        evidence.update(product=f"the web proxy {run.proxy_view.proxy}, {how}", product_kind="corporate",
+                        whom=whom_to_ask("corporate"))
+    elif product is not None:
         evidence.update(product=product.product.name, product_kind=product.product.kind,
                         matched=product.certificate.subject, product_source=product.product.source,
                         whom=product.whom)
@@ -98,9 +106,10 @@ def _interception(run: CertificateRun, verdict: ChromiumVerdict) -> None:
         root=anchor.cert.subject if anchor is not None else None,
         root_store=anchor.cert.source if anchor is not None else None,
     ))
-    # The vendor's public site never needs a private root: that is interception. Any other site
-    # may be an internal one under the organisation's own authority: say so, without failing.
-    if product is not None or official:
+    # The vendor's public site never needs a private root, and a proxy that shows another certificate
+    # than the site's own is reading the traffic: that is interception. Any other site may be an
+    # internal one under the organisation's own authority: say so, without failing.
+    if product is not None or official or replaced:
         run.add("certificate.intercepted", evidence)
         return
     run.add("certificate.intercepted", evidence, severity=Severity.MEDIUM, message=(

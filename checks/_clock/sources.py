@@ -150,3 +150,23 @@ def udp_ports(sources: list[NtpSource]) -> str:
     """``UDP port 123``, ``UDP ports 123 and 4123``: the ports the time servers were asked on."""
     ports = sorted({s.endpoint.port for s in sources})
     return f"UDP {plural(len(ports), 'port')} {join(ports)}"
+
+
+def sources_text(measure: Measure) -> str:
+    """The sources a verdict rests on, in words: "3 time servers", "1 web server's Date header, read without
+    verifying the certificate (for the time only)" (a clock far off makes every certificate look invalid)."""
+    chosen = measure.selection.truechimers if measure.selection else range(len(measure.candidates))
+    sources = [measure.candidates[i].source for i in chosen]
+    ntp_count = sum(isinstance(s, NtpSource) for s in sources)
+    web = [s for s in sources if isinstance(s, HttpDateSource)]
+    parts = []
+    if ntp_count:
+        parts.append(f"{ntp_count} time server{'s' if ntp_count != 1 else ''}")
+    if web:
+        parts.append("1 web server's Date header" if len(web) == 1 else f"{len(web)} web servers' Date headers")
+    text = " and ".join(parts) or "no source"
+    unverified = sum(not s.verified for s in web)
+    if unverified:
+        which = "read" if unverified == len(web) == 1 else f"{unverified} of them read"
+        text += f", {which} without verifying the certificate (for the time only)"
+    return text

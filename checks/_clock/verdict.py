@@ -72,7 +72,8 @@ def judge(offset: float, uncertainty: float, window: int) -> Verdict:
 
 
 def duration_text(seconds: float) -> str:
-    """'0.02 seconds', '40.0 seconds', '1 minute 35 seconds', '2 hours 3 minutes', '400 days'
+    """'0.02 seconds', '40.0 seconds', '1 minute 35 seconds', '2 hours 3 minutes', '400 days',
+    '4,627 days (about 13 years)'
     (:func:`diagnose.words.duration`, the words every check uses for a length of time)."""
     return duration(seconds)
 

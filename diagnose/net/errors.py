@@ -64,6 +64,8 @@ class FailureKind(StrEnum):
     HANDSHAKE_FAILURE = "handshake_failure"
     NOT_TLS = "not_tls"
     TOO_LARGE = "too_large"
+    """The peer sent more than a limit allows (a handshake message over OpenSSL's 100 KiB, a chain
+    over the reader's cap): the detail says how much, when it could be measured."""
     PROXY = "proxy"
     PROXY_AUTH = "proxy_auth"
     PROTOCOL = "protocol"
@@ -216,6 +218,8 @@ def ssl_error_kind(exc: ssl.SSLError) -> FailureKind:
         return FailureKind.NOT_TLS
     if "HANDSHAKE_FAILURE" in reason or "NO_SHARED_CIPHER" in reason or "NO_CIPHERS" in reason:
         return FailureKind.HANDSHAKE_FAILURE
+    if "EXCESSIVE_MESSAGE_SIZE" in reason:
+        return FailureKind.TOO_LARGE
     return FailureKind.OTHER
 
 

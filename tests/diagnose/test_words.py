@@ -98,3 +98,8 @@ def test_fill_applies_the_plural_syntax_and_stays_lenient() -> None:
         "Browsers reject the cookies a, b after 21 redirects; {missing}."
     )
     assert fill("{x:.1f} s", {"x": 2}) == "2.0 s"  # ordinary format specs still work
+
+
+def test_a_very_long_duration_also_says_years() -> None:
+    assert duration(4627 * 86400) == "4,627 days (about 13 years)"
+    assert duration(729 * 86400) == "729 days"
