@@ -83,11 +83,15 @@ def main(argv: list[str], env: Environment) -> int:
 
     judge = AddressJudge(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
+    judged = 0
     for judgement in judge.judge_all(_addresses(ns.addresses, env.stdin)):
+        judged += 1
         all_official &= judgement.official
         record = _record(judgement)
         env.stdout.write(_json_line(record) if fmt == "json" else _text_block(record))
     env.stdout.flush()
+    if not judged:  # only "-" was given, and standard input held no address
+        raise UsageError("no address to judge: standard input was empty (give one address per line)")
     return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
 
 
@@ -172,7 +176,8 @@ def _shown_input(judgement: AddressJudgement) -> str:
         return printable[:2048] + f"… ({len(printable):,} characters)"
     removed = set(judgement.redacted)
     if removed and any(
-        f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in judgement.findings
+        f.code in ("url.userinfo", "url.userinfo_official") and f.evidence.get("user") != "[redacted]"
+        for f in judgement.findings
     ):
         removed.discard("url:userinfo")
     if not removed:
@@ -209,6 +214,10 @@ def _text_block(record: dict[str, Any]) -> str:
     lines.append(f"  {record['summary']}")
     for finding in record["findings"]:
         lines.append(f"  - [{finding['code']}] {finding['message']}")
+    # What to do: the most severe finding's advice (the others mostly repeat it; JSON has them all).
+    advice = next((f["remediation"] for f in record["findings"] if f["remediation"]), "")
+    if advice:
+        lines.append(f"  What to do: {advice}")
     return "\n".join(lines) + "\n\n"
 
 
