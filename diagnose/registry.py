@@ -119,23 +119,34 @@ def discover(*, plugins: bool = True, extra: Iterable[EntryPoint] = (), needed: 
     builtins = {ep.name: ep for ep in BUILTIN_CHECKS}
     _load_builtins(checks, warnings, needed or builtins)
     if plugins and not os.environ.get(NO_PLUGINS_ENV):
-        for ep in entry_points(group=GROUP):
-            dist = ep.dist
-            if dist is not None and dist.name.lower().replace("_", "-") == "login-doctor":
-                continue
-            source = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
-            _add(checks, warnings, ep, source)
+        _load_plugins(checks, warnings)
     for ep in extra:
         _add(checks, warnings, ep, f"plugin {ep.value}")
-    if needed:  # what the plugins require too; then the built-ins in their usual order, first
-        for name in [n for n, info in checks.items() if n in builtins and info.source != "built-in"]:
-            warnings.append(f"check {name!r} ({checks.pop(name).source}) was left out: the id is already "
-                            "taken by built-in")  # as when every built-in is loaded first
-        _load_builtins(checks, warnings, [d for info in list(checks.values()) for d in info.cls.requires])
-        checks = {**{n: checks[n] for n in builtins if n in checks}, **{n: i for n, i in checks.items() if n not in builtins}}
+    if needed:
+        checks = _complete(checks, warnings)
     unloaded = tuple(name for name in builtins if name not in checks) if needed else ()
     _drop_broken_dependencies(checks, warnings)
     return Registry(checks, tuple(warnings), unloaded)
+
+
+def _load_plugins(checks: dict[str, CheckInfo], warnings: list[str]) -> None:
+    for ep in entry_points(group=GROUP):
+        dist = ep.dist
+        if dist is not None and dist.name.lower().replace("_", "-") == "login-doctor":
+            continue
+        source = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
+        _add(checks, warnings, ep, source)
+
+
+def _complete(checks: dict[str, CheckInfo], warnings: list[str]) -> dict[str, CheckInfo]:
+    """After a partial load: a plugin never takes a built-in's id (as when every built-in loads first),
+    the built-ins the plugins require are loaded too, and built-ins come first in their usual order."""
+    builtins = [ep.name for ep in BUILTIN_CHECKS]
+    for name in [n for n, info in checks.items() if n in builtins and info.source != "built-in"]:
+        warnings.append(f"check {name!r} ({checks.pop(name).source}) was left out: the id is already "
+                        "taken by built-in")
+    _load_builtins(checks, warnings, [d for info in list(checks.values()) for d in info.cls.requires])
+    return {**{n: checks[n] for n in builtins if n in checks}, **{n: i for n, i in checks.items() if n not in builtins}}
 
 
 def _load_builtins(checks: dict[str, CheckInfo], warnings: list[str], ids: Iterable[str]) -> None:
