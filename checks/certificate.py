@@ -27,19 +27,24 @@ browsers accept every day. The verdict here is the browser's:
    the same defect. Revocation, compromised roots and interception are the
    deliberate differences (docs/certificate.md).
 
-The clock: when the ``clock`` check measured this device's offset and the
-certificate is valid by the correct time, the clock is the cause (Chrome's
-bad-clock interstitial), not the certificate.
+The clock: the dates are judged by this device's clock during the run (what
+the browser does), and re-judged at the end of the run with the ``clock``
+check's measured offset (:meth:`CertificateCheck.reconcile`; the two checks run
+side by side, so a blocked NTP never delays this one): when the certificate is
+valid by the correct time, the clock is the cause (Chrome's bad-clock
+interstitial), not the certificate. When nothing measured the clock and the
+certificate is out of date by days, the other official sites' certificates
+decide whether the clock is the likely cause (:mod:`checks._certificate.dating`).
 
 Reads from the ``connectivity`` result its :class:`~diagnose.facts.Reached`
-fact (the address a browser would connect to), and from the ``clock`` result
-(optional, may be absent) its status and :class:`~diagnose.facts.ClockOffset`
-fact. Nothing else of them is relied on.
+fact (the address a browser would connect to), and, when reconciling, from the
+``clock`` result (may be absent) its :class:`~diagnose.facts.ClockOffset`
+fact and status. Nothing else of them is relied on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from checks._certificate import chain
@@ -47,17 +52,17 @@ from checks._certificate.advice import lints, strict_advice
 from checks._certificate.aia import AiaFetcher
 from checks._certificate.browser import constraint_findings, malformed_findings, reconcile
 from checks._certificate.chromium import ChromiumVerdict, browser_anchors, chromium_verdict
-from checks._certificate.dating import judge_dates
+from checks._certificate.dating import call_witnesses, judge_dates, rejudge
 from checks._certificate.describe import Cert, iso, load_der
 from checks._certificate.judges import Issue, keys, names, order, roles, signatures
 from checks._certificate.revoked import judge_revocation
-from checks._certificate.state import CertificateRun, clock_offset
+from checks._certificate.state import CertificateRun
 from checks._certificate.stores import union
 from checks._certificate.trust import judge_trust
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
-from diagnose.model import Severity, Status
+from diagnose.model import CheckResult, Severity, Status
 
-__all__ = ["CertificateCheck", "clock_offset"]
+__all__ = ["CertificateCheck"]
 
 
 class CertificateCheck(Check):
@@ -72,7 +77,7 @@ class CertificateCheck(Check):
         "not publicly, with the inspection product named)."
     )
     requires = ("connectivity",)
-    optional = ("clock",)
+    reconciles_with = ("clock",)
     timeout = 20.0
     findings = load_catalogue("certificate")
 
@@ -84,6 +89,11 @@ class CertificateCheck(Check):
                 f"{run.host} is not an https address, so it has no certificate to check.", Status.SKIP
             )
         return await run.conclude(_judge(run))
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        """Re-judge the dates with the clock check's measured offset (blame the clock where it explains
+        them), or, when nothing measured it, with the other official sites' certificates."""
+        return rejudge(self, own, others.get("clock"))
 
 
 async def _judge(run: CertificateRun) -> Outcome:
@@ -113,6 +123,10 @@ async def _judge(run: CertificateRun) -> Outcome:
     ]
     for name, step in steps:
         _isolated(run, name, step)
+    try:
+        await call_witnesses(run)  # the other official sites, only when the dates look off by days
+    except Exception as exc:
+        _could_not(run, "other official sites", exc)
     try:
         await judge_revocation(run, verdict, stapled)
     except Exception as exc:  # a revocation answer this check cannot read: say so, judge the rest

@@ -15,8 +15,8 @@ har_blocked Did no extension, setting or policy block what it needed? extensions
 har        What can this recording not tell?                          (none)
 ========== ========================================================== =============================
 
-The checklist maps items to these ids through ``recording_checks`` in
-``diagnose/checklist.toml``. The classes carry the metadata and the finding
+The checklist names these ids as inputs of its items (``[[item.input]]`` with
+``recording = true`` in ``diagnose/checklist.toml``). The classes carry the metadata and the finding
 catalogue like every check; :func:`analyse` runs them over a recording.
 """
 

@@ -9,9 +9,10 @@ jar (:mod:`checks._redirects.flow`, :mod:`checks._redirects.cookies`) and
 names the fault:
 
 * the flow itself: a true loop (same URL, same cookies, twice), more
-  redirects than Chrome/Firefox (20) or Safari (16) follow, an https → http
-  downgrade, a detour to a host that is neither official nor a known identity
-  provider, a redirect without a usable ``Location``, a hop that fails;
+  redirects than Chrome and Edge (19), Firefox (20) or Safari (16) follow, an
+  https → http downgrade, a detour to a host that is neither official nor a
+  known identity provider, an answer whose ``Location`` leads to no page (read
+  as Chromium reads it), a hop that fails;
 * the cookies: every ``Set-Cookie`` a browser refuses, with Chromium's reason;
   cookies that exist but never reach the host or path that needs them when the
   flow is stuck; a Cookie header beyond common server limits, or a 400/431
@@ -38,8 +39,9 @@ from checks._redirects.cookie_findings import (
     mismatch_findings,
 )
 from checks._redirects.cookies import CookieJar, SetCookieOutcome
-from checks._redirects.flow import SAFARI_LIMIT, End, Flow, FlowWalker
-from checks._redirects.flow_findings import flow_findings
+from checks._redirects.flow import REDIRECT_LIMITS, End, Flow, FlowWalker
+from checks._redirects.flow_findings import BROWSER_NAMES, GIVES_UP, LIMITS_TEXT, flow_findings
+from checks._redirects.outcome import giving_up
 from checks._redirects.report import details, scrubbed, summary
 from checks._redirects.rules import (
     CookieUrl,
@@ -55,6 +57,10 @@ from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
 
 __all__ = [
+    "BROWSER_NAMES",
+    "GIVES_UP",
+    "LIMITS_TEXT",
+    "REDIRECT_LIMITS",
     "SERVER_LIMITS",
     "CookieJar",
     "CookieUrl",
@@ -67,7 +73,7 @@ __all__ = [
     "path_match",
     "registrable_domain",
 ]
-"""Public API for other checks: the server limits on a Cookie header; the RFC 6265bis cookie rules (the
+"""Public API for other checks: each browser's redirect limit (and the sentence that names them); the server limits on a Cookie header; the RFC 6265bis cookie rules (the
 "site" of a host, domain-match, path-match, potentially trustworthy hosts); and the browser-like cookie
 jar with its verdicts (``login-doctor har`` replays a recording's Set-Cookie and Cookie headers through it)."""
 
@@ -117,7 +123,7 @@ def _diagnose(run: RedirectsRun) -> Outcome:
     _note_cookie_names(run)
     flow_findings(run)
     header_findings(run)
-    stuck = flow.end in (End.LOOP, End.HOP_LIMIT) or flow.max_redirects > SAFARI_LIMIT or run.header_observed
+    stuck = flow.end in (End.LOOP, End.HOP_LIMIT) or "chrome" in giving_up(flow) or run.header_observed
     if stuck:
         mismatch_findings(run)
     cookie_findings(run, escalate=stuck)

@@ -74,6 +74,7 @@ _KIND_TEXT = {
     "brand-plus-keyword": "the name with an extra word",
     "tld-swap": "the same name with another ending",
     "similar-spelling": "one letter different",
+    "dot-inserted": "a dot put inside the name, so that the site is another one",
 }
 
 _WHERE_TEXT = {
@@ -94,6 +95,7 @@ _OBFUSCATION_TEXT = {
     "unicode_host_mapped": "special characters in the site name (wide letters, other dots or invisible "
     "characters) that the browser turns into ordinary ones",
     "numeric_ipv4": "a number written in a disguised form",
+    "control_characters": "invisible control characters that the browser turns into %-codes",
 }
 
 _TARGET_TEXT = {

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from diagnose.deadline import Budget, Deadline
 from diagnose.facts import OutOfTime
-from diagnose.model import CheckResult, Finding, Severity, Status, Target, worst_status
+from diagnose.model import CheckResult, Finding, Severity, Status, Target, severity_status, worst_status
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
@@ -76,15 +76,6 @@ class FindingSpec:
     message: str
     remediation: str
     title: str = ""
-
-
-def severity_status(severity: Severity) -> Status:
-    """The check status a finding implies: critical/high fail, medium/low warn, info passes."""
-    if severity in (Severity.CRITICAL, Severity.HIGH):
-        return Status.FAIL
-    if severity in (Severity.MEDIUM, Severity.LOW):
-        return Status.WARN
-    return Status.PASS
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +180,9 @@ class Check(ABC):
     reads_later: ClassVar[tuple[str, ...]] = ()
     """Checks whose results this one may read near its end (:meth:`CheckRun.result_later`) without waiting
     for them to start: no ordering, so a slow network never delays this check's own work."""
+    reconciles_with: ClassVar[tuple[str, ...]] = ()
+    """Checks whose results this one re-judges its own result with (:meth:`reconcile`), once the run's
+    checks have finished. No ordering and no waiting: the checks run side by side."""
     timeout: ClassVar[float] = 10.0
     version: ClassVar[str] = "1"
     findings: ClassVar[Mapping[str, FindingSpec]] = {}
@@ -196,6 +190,21 @@ class Check(ABC):
     @abstractmethod
     async def run(self, ctx: CheckContext) -> Outcome:
         """Run the check. Expected failures are findings; bugs may raise."""
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        """Re-judge this check's result given the results of the checks named in :attr:`reconciles_with`.
+
+        Called by the runner once the run's checks have finished (or were cut
+        off), with ``own`` (this check's result) and ``others`` (those of the
+        named checks that took part, each as its check produced it, never
+        another reconciliation, so reconciliations may be mutual and their
+        order does not matter). Return a new :class:`Outcome` to replace the
+        result, or None to keep it. It must be quick and pure: no I/O, only
+        ``own`` and ``others`` (their typed :mod:`~diagnose.facts`, status and
+        findings). What it needs of its own run, the check hands on to itself
+        as a fact. An exception is ``error`` for this check alone.
+        """
+        return None
 
     # -- helpers for subclasses -------------------------------------------------
 

@@ -284,6 +284,9 @@ def _progress_printer(env: Environment) -> Callable[[Any], None]:
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
             line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
+        elif isinstance(event, CheckFinished) and event.revised:
+            r = event.result
+            line = f"  [revised] {r.id:<13} {r.status.value:<6} re-judged with the other checks: {r.summary}"
         elif isinstance(event, CheckFinished):
             r = event.result
             line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"

@@ -33,7 +33,7 @@ class ExitStatus(IntEnum):
     USAGE = 2
     """Bad input: usage, an address that does not parse, an unwritable output, …"""
     INCONCLUSIVE = 3
-    """No failure, but a check errored or the deadline cut it off."""
+    """No failure, but a check errored or the deadline cut it off, or nothing was decided (every check skipped)."""
     INTERRUPTED = 130
     """Ctrl-C."""
 

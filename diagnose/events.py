@@ -31,11 +31,16 @@ class CheckStarted:
 
 @dataclass(frozen=True, slots=True)
 class CheckFinished:
-    """A check produced its result (including skip, error and timeout)."""
+    """A check produced its result (including skip, error and timeout).
+
+    ``revised``: the result replaces one emitted earlier: the check re-judged it with other checks'
+    results once they had finished (:meth:`diagnose.check.Check.reconcile`).
+    """
 
     result: CheckResult
     done: int
     total: int
+    revised: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,12 +39,40 @@ class ClockOffset:
     uncertainty_s: float
     """Half-width of the interval the true offset lies in (seconds, never negative)."""
     source: str
-    """``ntp`` (time servers), ``http_date`` (web servers' ``Date`` headers) or ``har`` (the answers'
-    ``Date`` in a browser's recording against the browser's own clock: see :class:`RecordedClock`)."""
+    """``ntp`` (time servers), ``http_date`` (web servers' ``Date`` headers), ``ntp+http_date`` (both
+    agreed) or ``har`` (the answers' ``Date`` in a browser's recording against the browser's own clock:
+    see :class:`RecordedClock`)."""
+    sources: int = 1
+    """How many independent time sources agreed on it."""
+    confirmed: bool = True
+    """False while one source alone says the clock is hours off (never enough for a verdict by itself);
+    the clock check confirms it at the end of the run when the sign-in site's certificate dates agree."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.offset_s) and math.isfinite(self.uncertainty_s)) or self.uncertainty_s < 0:
             raise ValueError(f"not a measured clock offset: {self.offset_s!r} ± {self.uncertainty_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateDates:
+    """When the certificates the sign-in site sent are valid, as the ``certificate`` check read them.
+
+    A witness for the time: a site's certificate is normally valid now, so a moment outside
+    ``[valid_from, valid_until]`` by this device's clock but inside it by a measured offset tells the
+    same story twice (the ``clock`` check reads it when reconciling).
+    """
+
+    host: str
+    valid_from: float
+    """Epoch seconds: the latest start of validity among the site's certificate and its intermediates."""
+    valid_until: float
+    """Epoch seconds: the earliest end of validity among them."""
+    judged_at: float
+    """Epoch seconds, by this device's clock, when the certificate check judged them."""
+
+    def holds(self, moment: float, margin: float = 0.0) -> bool:
+        """Whether every certificate is valid at ``moment`` (epoch seconds), ``margin`` seconds inside."""
+        return self.valid_from + margin <= moment <= self.valid_until - margin
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,13 +90,15 @@ def finish(report: Report, fmt: str | None, outputs: Sequence[tuple[Path, str]],
 
 
 def exit_status(report: Report) -> ExitStatus:
-    """The exit code a report implies (design §3.1): interrupted, failed, inconclusive or OK."""
+    """The exit code a report implies (design §3.1), from its status (:func:`diagnose.model.report_status`):
+    interrupted 130, ``fail`` 1, ``error`` 3, ``skip`` 3 (nothing was decided: a script must not read
+    it as OK), ``warn``/``pass`` 0."""
     from diagnose.model import Status
 
     if report.interrupted:
         return ExitStatus.INTERRUPTED
-    if any(c.status is Status.FAIL for c in report.checks):
+    if report.status is Status.FAIL:
         return ExitStatus.FAILED
-    if report.status is Status.ERROR or any(c.status is Status.ERROR for c in report.checks):
+    if report.status in (Status.ERROR, Status.SKIP):
         return ExitStatus.INCONCLUSIVE
     return ExitStatus.OK

@@ -57,6 +57,15 @@ _STATUS_RANK = {
 }
 
 
+def severity_status(severity: Severity) -> Status:
+    """The status a finding implies: critical/high fail, medium/low warn, info passes."""
+    if severity in (Severity.CRITICAL, Severity.HIGH):
+        return Status.FAIL
+    if severity in (Severity.MEDIUM, Severity.LOW):
+        return Status.WARN
+    return Status.PASS
+
+
 def worst_status(statuses: Iterable[Status]) -> Status:
     """Worst-of aggregation (design §3.4): fail > error > warn > pass; all skipped → skip.
 
@@ -192,17 +201,50 @@ class Report:
         return next((c for c in self.checks if c.id == check_id), None)
 
 
-def overall_status(checks: Iterable[CheckResult]) -> Status:
-    """The report's status: ``fail`` beats ``error`` beats ``warn`` beats ``pass``.
+def report_status(statuses: Iterable[Status | str], *, interrupted: bool = False) -> Status:
+    """The status of a whole report from its checks' statuses: the one rule every front end applies.
 
-    A run in which nothing was decided (every check skipped) is ``error``: it
-    must never read as a pass.
+    The session, ``login-doctor har``, ``render`` and ``summarize`` all call
+    this (docs/reports.md, "The report's status"), in this order:
+
+    1. ``fail`` when any check failed: a failure found is real even if the
+       run was cut short;
+    2. ``error`` when the run was interrupted (Ctrl-C, SIGTERM): not
+       everything was decided;
+    3. ``error`` when any check could not decide (crashed, timed out, cut off
+       by the deadline): not deciding outranks a warning, because the
+       undecided check may hide a failure;
+    4. ``warn`` when any check warned;
+    5. ``pass`` when at least one check passed;
+    6. ``skip`` otherwise: every check was skipped (or none ran), so nothing
+       was decided. Never ``pass``, and never ``error`` either: nothing went
+       wrong, there was nothing to decide.
+
+    ``manual`` (a check cannot end so, a checklist item can) counts as skipped.
+    Unknown values (a report from a newer version) count as ``error``.
     """
-    statuses = [c.status for c in checks]
-    worst = worst_status(statuses)
-    if worst is Status.SKIP:
+    seen = {_as_status(s) for s in statuses}
+    if Status.FAIL in seen:
+        return Status.FAIL
+    if interrupted or Status.ERROR in seen:
         return Status.ERROR
-    return worst
+    if Status.WARN in seen:
+        return Status.WARN
+    if Status.PASS in seen:
+        return Status.PASS
+    return Status.SKIP
+
+
+def _as_status(value: Status | str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        return Status.ERROR
+
+
+def overall_status(checks: Iterable[CheckResult], *, interrupted: bool = False) -> Status:
+    """:func:`report_status` of ``checks``."""
+    return report_status((c.status for c in checks), interrupted=interrupted)
 
 
 # --------------------------------------------------------------------------- JSON

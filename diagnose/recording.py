@@ -73,9 +73,9 @@ def diagnose_recording(
     """
     from checks.har import analyse, recorded_clock, start_url
     from diagnose import __version__
-    from diagnose.checklist import evaluate, for_recording
+    from diagnose.checklist import evaluate
     from diagnose.har import HarFormatError, read_recording
-    from diagnose.model import Status, Target, overall_status
+    from diagnose.model import Target, overall_status
     from diagnose.redact import Redactor
     from diagnose.session import MAX_NOTE
     from diagnose.writer import atomic_text_file
@@ -107,9 +107,9 @@ def diagnose_recording(
         target=Target(input=path.name, url=redactor.url(scrub(url)) if url else "", host=_host(url)),
         started_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_ms=round((time.monotonic() - began) * 1000),
-        status=status if status is not Status.SKIP else Status.ERROR,
+        status=status,
         checks=results,
-        checklist=evaluate(results, profile, for_recording()),
+        checklist=evaluate(results, profile),
         environment=_environment(started),
         warnings=_warnings(read, sanitize_to),
         note=redactor.text(scrub(note.strip()[:MAX_NOTE])),

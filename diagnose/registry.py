@@ -199,6 +199,10 @@ def _metadata_problem(cls: object) -> str | None:
         value = getattr(cls, attr, None)
         if not isinstance(value, str) or not value.strip():
             return f"it has no {attr}"
+    for attr in ("requires", "optional", "reads_later", "reconciles_with"):
+        value = getattr(cls, attr, ())
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            return f"its {attr} must be a tuple of check ids"
     if not isinstance(cls.timeout, (int, float)) or not 0 < cls.timeout <= 600:
         return "its timeout must be between 0 and 600 seconds"
     for code in cls.findings:

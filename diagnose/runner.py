@@ -17,6 +17,11 @@
   finish are returned all the same.
 * If the run itself is cancelled (Ctrl-C), the results so far are returned
   with :attr:`RunOutcome.interrupted` set, so the caller can still write them.
+* Checks that reason together run side by side and reconcile at the end: once
+  every check has finished (or was cut off), each check that names others in
+  ``reconciles_with`` may re-judge its result from theirs (:meth:`Check.reconcile`,
+  pure and quick). A changed result is emitted again as a revised
+  :class:`~diagnose.events.CheckFinished`.
 * Every result passes through :meth:`~diagnose.redact.Redactor.result` the
   moment it is recorded, before anything else sees it: the
   :class:`~diagnose.events.CheckFinished` event (the progress line, the
@@ -79,6 +84,8 @@ async def run_plan(
     results: dict[str, CheckResult] = {}
     finished: dict[str, asyncio.Event] = {info.id: asyncio.Event() for info in plan.checks}
     started: dict[str, float] = {}
+    ran: dict[str, Check] = {}
+    """The instance that produced each check's own result (the one that may reconcile it)."""
 
     def record(result: CheckResult) -> None:
         # The only way a result leaves its check: redacted first, then stored and announced.
@@ -114,9 +121,11 @@ async def run_plan(
         ctx = make_context({d: results[d] for d in deps if d in results})
         ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout), later=waiter(cls))
         try:
+            check = cls()
             async with asyncio.timeout(cls.timeout):
-                outcome = await cls().run(ctx)
+                outcome = await check.run(ctx)
             result = check_result_from(cls, outcome, _ms(monotonic() - begin), info.source)
+            ran[cls.id] = check
         except TimeoutError:
             result = _synthetic(
                 info,
@@ -192,11 +201,46 @@ async def run_plan(
                     {"error": reason},
                 )
             )
+    # A re-judged result leaves its check like any other: redacted first.
+    reconciled = {k: redact.result(r) for k, r in _reconcile(plan, results, ran).items()}
+    for info in plan.checks:
+        if info.id in reconciled:
+            emit(CheckFinished(reconciled[info.id], total, total, revised=True))
     return RunOutcome(
-        tuple(results[i.id] for i in plan.checks),
+        tuple(reconciled.get(i.id, results[i.id]) for i in plan.checks),
         deadline_hit=deadline_hit,
         interrupted=interrupted,
     )
+
+
+def _reconcile(plan: Plan, results: Mapping[str, CheckResult], ran: Mapping[str, Check]) -> dict[str, CheckResult]:
+    """The results that reconciliation changed, by check id.
+
+    Every check that produced its own result and names others in ``reconciles_with`` is asked once,
+    with the results of those of them that took part (possibly none), each as its check produced it.
+    """
+    changed: dict[str, CheckResult] = {}
+    for info in plan.checks:
+        check = ran.get(info.id)
+        if check is None or not info.cls.reconciles_with:
+            continue
+        own = results[info.id]
+        others = {d: results[d] for d in info.cls.reconciles_with if d in results and d != info.id}
+        try:
+            outcome = check.reconcile(own, others)
+        except Exception as exc:  # a bug in a reconciliation is an error for that check only
+            changed[info.id] = dataclasses.replace(
+                own,
+                status=Status.ERROR,
+                title=info.cls.result_title(Status.ERROR),
+                summary=f"The check stopped with an internal error ({type(exc).__name__}) while it re-judged "
+                "its result with the other checks' results, so it could not decide.",
+                details={**own.details, "error": "reconcile", "exception": type(exc).__name__},
+            )
+            continue
+        if outcome is not None:
+            changed[info.id] = check_result_from(info.cls, outcome, own.duration_ms, info.source)
+    return changed
 
 
 def _dependencies(check_id: str, plan: Plan) -> set[str]:

@@ -21,7 +21,7 @@ from diagnose.check import CheckContext, Clock, SystemClock
 from diagnose.deadline import Deadline
 from diagnose.events import RunFinished, RunStarted
 from diagnose.facts import OutOfTime
-from diagnose.model import CheckResult, Report, Status, Target, overall_status
+from diagnose.model import CheckResult, Report, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor, redact_text, redact_url, without_home
@@ -143,9 +143,9 @@ class Diagnosis:
         from diagnose.checklist import evaluate
 
         warnings = [*self.warnings, *self._deadline_warnings(outcome.results, outcome.deadline_hit)]
-        # Redacted by the runner as each check finished (Redactor.result).
+        # Redacted by the runner as each check finished or was re-judged (Redactor.result).
         results = outcome.results
-        status = overall_status(results)
+        status = overall_status(results, interrupted=outcome.interrupted)
         env = environment(net, started_wall, redactor=redactor, target_url=self.target.url)
         report = Report(
             tool_version=__version__,
@@ -154,7 +154,7 @@ class Diagnosis:
             target=shown_target,
             started_at=started_wall.strftime("%Y-%m-%dT%H:%M:%SZ"),
             duration_ms=round((loop.time() - begin) * 1000),
-            status=Status.ERROR if outcome.interrupted and status is Status.PASS else status,
+            status=status,
             checks=results,
             checklist=evaluate(results, self.profile),
             environment=env,

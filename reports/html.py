@@ -31,6 +31,7 @@ from reports.view import (
     environment_rows,
     is_plugin,
     notes,
+    overall,
     printable,
     problems,
     technical_json,
@@ -47,7 +48,7 @@ def render(data: dict[str, Any]) -> str:
     data = _with_defaults(data)
     return _template().render(
         data=data,
-        overall=OVERALL_SENTENCE.get(data["status"], ""),
+        overall=OVERALL_SENTENCE.get(data["status"], ""),  # the status by the one rule: see _with_defaults
         counts=counts_sentence(data),
         interrupted=INTERRUPTED_SENTENCE,
         not_decided=NOT_DECIDED_ADVICE,
@@ -60,6 +61,7 @@ def render(data: dict[str, Any]) -> str:
 def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     """Fill the optional fields of schema version 1 so the (strict) template never meets a gap."""
     out = {"report_id": "", "note": "", "interrupted": False, "warnings": [], "redactions": [], **data}
+    out["status"] = overall(data)
     out["checks"] = [
         {"source": "built-in", "version": "", "details": {}, **c,
          "findings": [{"evidence": {}, **f} for f in c.get("findings", [])]}

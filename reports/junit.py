@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any
 
 from reports.labels import label
-from reports.view import actionable, findings_by_severity, printable, technical_json
+from reports.view import actionable, findings_by_severity, overall, printable, technical_json
 
 
 def _s(value: Any) -> str:
@@ -58,7 +58,7 @@ def render(data: dict[str, Any]) -> str:
         ("tool_version", data["tool"]["version"]),
         ("profile", data["profile"]),
         ("target", data["target"]["input"]),
-        ("status", data["status"]),
+        ("status", overall(data)),
         ("interrupted", "true" if data.get("interrupted") else "false"),
         *((f"checklist.{item['id']}", item["status"]) for item in data["checklist"]),
     ]

@@ -39,6 +39,7 @@ OVERALL_SENTENCE = {
     "warn": "Sign-in should work, but something needs attention.",
     "fail": "A problem was found that can stop the sign-in.",
     "error": "The diagnosis could not decide everything (a check errored or ran out of time).",
+    "skip": "Nothing was decided: every check was skipped (each check says why).",
 }
 
 NOT_DECIDED_ADVICE = (

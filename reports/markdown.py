@@ -26,6 +26,7 @@ from reports.view import (
     environment_rows,
     is_plugin,
     notes,
+    overall,
     printable,
     problems,
     technical_json,
@@ -70,7 +71,7 @@ def render(data: dict[str, Any]) -> str:
 
 def _result(data: dict[str, Any]) -> list[str]:
     """The title, the overall result in one sentence, and the helpdesk context."""
-    status = data["status"]
+    status = overall(data)
     out = [f"# Sign-in diagnosis: {esc(data['target']['host'])}", ""]
     out.append(f"**Result: {label(status)}.** {esc(OVERALL_SENTENCE.get(status, ''))} {esc(counts_sentence(data))}")
     out.append("")

@@ -33,13 +33,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnose.model import Severity
+from diagnose.model import Severity, report_status
 from reports.labels import OVERALL_SENTENCE, STATUS_LABEL
 
 SUMMARY_VERSION = 1
 
 STATUSES = ("pass", "warn", "fail", "skip", "error", "manual")
-OVERALL_STATUSES = ("pass", "warn", "fail", "error")
+OVERALL_STATUSES = ("pass", "warn", "fail", "error", "skip")
 _SEVERITY_STATUS = {"critical": "fail", "high": "fail", "medium": "warn", "low": "warn", "info": "pass"}
 _STATUS_SET = frozenset(STATUSES)
 _SEVERITY_SET = frozenset(Severity)
@@ -191,7 +191,7 @@ class FleetSummary:
 
     def _add_run(self, data: Mapping[str, Any]) -> None:
         """The report's overall status, interruption, tool version, profile and start time."""
-        self.status[data["status"]] += 1
+        self.status[report_status((c["status"] for c in data["checks"]), interrupted=data.get("interrupted") is True).value] += 1
         if data.get("interrupted") is True:
             self.interrupted += 1
         self.tool_versions[str(data["tool"].get("version", ""))] += 1
@@ -300,7 +300,7 @@ def render_csv(summary: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     status = summary["status"]
     writer.writerow(["reports", "all", "overall result", "", summary["reports"], status["pass"], status["warn"],
-                     status["fail"], status["error"], "", "", 1.0 if summary["reports"] else 0.0])
+                     status["fail"], status["error"], status["skip"], "", 1.0 if summary["reports"] else 0.0])
     for section, key in (("checklist", "checklist"), ("check", "checks")):
         for row in summary[key]:
             writer.writerow([section, _cell(row["id"]), _cell(row["title"]), "", row["total"],
@@ -334,7 +334,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         line += f" Runs from {esc(summary['first_started_at'])} to {esc(summary['last_started_at'])}."
     out += [line, ""]
     out += ["| Result | Endpoints | Share |", "| --- | ---: | ---: |"]
-    for status in ("fail", "error", "warn", "pass"):
+    for status in ("fail", "error", "warn", "pass", "skip"):
         count = summary["status"][status]
         out.append(f"| {STATUS_LABEL[status]}: {OVERALL_SENTENCE[status]} | {count} | {pct(count)} |")
     out.append("")

@@ -17,6 +17,7 @@ from reports.view import (
     counts_sentence,
     is_plugin,
     notes,
+    overall,
     printable,
     problems,
 )
@@ -41,7 +42,7 @@ def render(data: dict[str, Any], *, color: bool = False) -> str:
         return textwrap.wrap(printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad) or [pad.rstrip()]
 
     out: list[str] = []
-    status = data["status"]
+    status = overall(data)
     out.append(paint(status, f"Result: {label(status)}") + f"  {OVERALL_SENTENCE.get(status, '')}")
     out.append(counts_sentence(data))
     if data.get("interrupted"):

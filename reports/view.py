@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from diagnose.model import Severity
+from diagnose.model import Severity, report_status
 from reports.labels import STATUS_ORDER, STATUS_WORD, status_rank
 
 PROBLEM_STATUSES = ("fail", "error", "warn")
@@ -73,6 +73,12 @@ def flat(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={flat(v)}" for k, v in value.items())
     return str(value)
+
+
+def overall(data: dict[str, Any]) -> str:
+    """The report's status by the one rule (:func:`diagnose.model.report_status`), from its checks and
+    whether it was interrupted: a saved report renders (and is counted) by today's rule."""
+    return report_status((c["status"] for c in data["checks"]), interrupted=data.get("interrupted") is True).value
 
 
 def problems(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,9 +18,11 @@ What runs where:
 * ``http-state`` and ``cookies``: :class:`checks._redirects.cookies.CookieJar` receives the lines
   on the request URL, then builds the cookie string for the URL the suite reads them from, at the
   suite's reference time (the tables carry fixed dates).
-* ``url``: urltestdata.json through both parsers: the address judgement
-  (:func:`checks._url.parse.parse`, which takes no base: only cases without one) and the
-  ``Location`` resolution (:func:`checks._redirects.flow._resolve`, with the case's base).
+* ``url``: urltestdata.json through both parsing paths, each with the case's base
+  (tests/suites/drivers.py): the address judgement (:func:`checks._url.parse.parse`, or
+  :func:`checks._url.parse.resolve` with a base) and the ``Location`` resolution
+  (:func:`checks._redirects.location.resolve`). The suite tests (tests/suites/test_*.py) hold the
+  same figures against the deviation lists in tests/suites/deviations/.
 * ``idna``: IdnaTestV2.json as WPT runs it (``https://{input}/x``) through both parsers.
 """
 
@@ -34,12 +36,10 @@ import tempfile
 import traceback
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -135,21 +135,8 @@ def run_limbo() -> list[Tally]:
 # ---------------------------------------------------------------- cookies
 
 
-def _cookie_url(url: str) -> Any:
-    from checks._redirects.rules import CookieUrl
-
-    parts = urlsplit(url)
-    return CookieUrl(scheme=parts.scheme, host=parts.hostname or "", path=parts.path or "/")
-
-
-def _cookie_string(jar: Any, url: str, now: float, *, same_site: bool, dom: bool, names: Iterable[str] = ()) -> str:
-    wanted = set(names)
-    sent = jar.retrieve(_cookie_url(url), now, same_site=same_site).sent
-    return "; ".join(c.pair for c in sent if not (dom and c.http_only) and (not wanted or c.name in wanted))
-
-
 def run_http_state() -> list[Tally]:
-    from checks._redirects.cookies import CookieJar
+    from tests.suites import drivers
     from tests.suites.http_state import HTTP_STATE_REFERENCE_TIME, load_http_state_cases
 
     tally = Tally("http-state parser tests", "CookieJar")
@@ -158,10 +145,7 @@ def run_http_state() -> list[Tally]:
         example: dict[str, Any] = {"name": case.name, "set_cookie": list(case.set_cookie),
                                    "expected": case.expected_cookie}
         try:
-            jar = CookieJar()
-            for line in case.set_cookie:
-                jar.receive(line, _cookie_url(case.request_url), now)
-            got = _cookie_string(jar, case.location, now, same_site=True, dom=False)
+            got = drivers.cookie_string(case.set_cookie, case.request_url, case.location, now)
         except Exception as exc:
             tally.crash(exc, example)
             continue
@@ -172,7 +156,7 @@ def run_http_state() -> list[Tally]:
 
 
 def run_wpt_cookies() -> list[Tally]:
-    from checks._redirects.cookies import CookieJar
+    from tests.suites import drivers
     from tests.suites.wpt_cookies import WPT_COOKIE_REFERENCE_TIME, load_wpt_cookie_cases
 
     tally = Tally("WPT cookie tables", "CookieJar")
@@ -181,11 +165,10 @@ def run_wpt_cookies() -> list[Tally]:
         example: dict[str, Any] = {"file": case.file, "line": case.line, "name": case.name,
                                    "set_cookie": [s[:120] for s in case.set_cookie], "expected": case.expected[:120]}
         try:
-            jar = CookieJar()
-            for line in case.set_cookie:
-                jar.receive(line, _cookie_url(case.set_url), now)
-            got = _cookie_string(jar, case.get_url, now, same_site=case.context == "same-site",
-                                 dom=case.read_via == "document.cookie", names=case.names)
+            got = drivers.cookie_string(case.set_cookie, case.set_url, case.get_url, now,
+                                        same_site=case.context == "same-site",
+                                        dom=case.read_via == "document.cookie", names=case.names,
+                                        http=case.setter == "http")
         except Exception as exc:
             tally.crash(exc, example)
             continue
@@ -197,75 +180,61 @@ def run_wpt_cookies() -> list[Tally]:
 # ---------------------------------------------------------------- URLs
 
 
-def _address(text: str) -> tuple[bool, str]:
-    from checks._url.parse import Rejection, parse
-
-    result = parse(text)
-    if isinstance(result, Rejection):
-        return False, result.reason
-    return True, result.href
-
-
-def _location(text: str, base: str | None) -> tuple[bool, str]:
-    from checks._redirects.flow import _resolve
-
-    href, problem = _resolve(text, base)  # type: ignore[arg-type]  # WPT's null base
-    return (True, href) if href is not None else (False, problem or "")
-
-
-def _judge(tally: Tally, parse: Callable[[], tuple[bool, str]], expected: str | None, example: dict[str, Any],
-           *, web_only: bool) -> None:
+def _judge(tally: Tally, run: Callable[[], bool], example: dict[str, Any], category: str) -> None:
     try:
-        ok, got = parse()
+        ok = run()
     except Exception as exc:
         tally.crash(exc, example)
         return
-    example["got"] = got if ok else f"rejected: {got}"
-    if expected is None:
-        tally.record(not ok, example, "accepts what the URL Standard rejects")
-        return
-    if web_only and not expected.lower().startswith(("http://", "https://")):
-        tally.skip()  # a Location to ftp:, data:, file: ... is refused on purpose (browsers refuse it too)
-        return
-    if not ok:
-        tally.record(False, example, f"rejects a valid URL ({got})")
-        return
-    tally.record(got == expected, example, "different href")
+    tally.record(ok, example, category)
+
+
+def _url_paths(tallies: tuple[Tally, Tally], text: str, base: str | None, expected: str | None,
+               example: dict[str, Any]) -> None:
+    """One case through both paths (tests/suites/drivers.py): the address judgement and the Location."""
+    from tests.suites import drivers
+
+    address, location = tallies
+
+    def by_address() -> bool:
+        example["address_got"] = got = drivers.address(text, base)
+        return got == expected
+
+    def by_location() -> bool:
+        href, problem = drivers.location(text, base)
+        example["location_got"] = href or f"refused: {problem}"
+        return drivers.location_agrees(expected, href, problem)
+
+    _judge(address, by_address, dict(example), "address differs")
+    _judge(location, by_location, dict(example), "location differs")
 
 
 def run_url() -> list[Tally]:
     from tests.suites.wpt_url import load_url_cases
 
-    address = Tally("WPT urltestdata.json", "address judgement checks._url.parse.parse (no base: base-less cases)")
-    location = Tally("WPT urltestdata.json",
-                     "Location resolution checks._redirects.flow._resolve (the case's base; none when it has none)")
+    tallies = (Tally("WPT urltestdata.json", "address judgement (parse; resolve with the case's base)"),
+               Tally("WPT urltestdata.json", "Location resolution checks._redirects.location.resolve"))
     for case in load_url_cases():
         expected = None if case.failure else case.href
         example = {"index": case.index, "input": case.input, "base": case.base, "expected": expected}
-        if case.base is None:
-            _judge(address, partial(_address, case.input), expected, dict(example), web_only=False)
-        else:
-            address.skip()
-        _judge(location, partial(_location, case.input, case.base), expected, dict(example), web_only=True)
-    return [address, location]
+        _url_paths(tallies, case.input, case.base, expected, example)
+    return list(tallies)
 
 
 def run_idna() -> list[Tally]:
     from tests.suites.wpt_url import load_idna_cases
 
-    address = Tally("WPT IdnaTestV2.json", "address judgement (https://{input}/x)")
-    location = Tally("WPT IdnaTestV2.json", "Location resolution (https://{input}/x)")
+    tallies = (Tally("WPT IdnaTestV2.json", "address judgement (https://{input}/x)"),
+               Tally("WPT IdnaTestV2.json", "Location resolution (https://{input}/x)"))
     for case in load_idna_cases():
         if not case.input:  # WPT skips it too: an empty host cannot be written into a URL
-            address.skip()
-            location.skip()
+            for tally in tallies:
+                tally.skip()
             continue
-        text = f"https://{case.input}/x"
         expected = None if case.output is None else f"https://{case.output}/x"
         example = {"index": case.index, "input": case.input, "expected": expected, "comment": case.comment}
-        _judge(address, partial(_address, text), expected, dict(example), web_only=False)
-        _judge(location, partial(_location, text, None), expected, dict(example), web_only=True)
-    return [address, location]
+        _url_paths(tallies, f"https://{case.input}/x", None, expected, example)
+    return list(tallies)
 
 
 SUITES: dict[str, Callable[[], list[Tally]]] = {

@@ -9,7 +9,6 @@ from typing import Any
 
 from checks._certificate.judges import Issue
 from diagnose.check import Check, CheckContext, CheckRun, Outcome
-from diagnose.facts import ClockOffset
 from diagnose.model import Status
 from diagnose.net import ChainFetch
 
@@ -65,11 +64,11 @@ class CertificateRun(CheckRun):
         self.host = host
         self.port = int(url.port) if url.port else 443
         self.device_now = dt.datetime.fromtimestamp(ctx.clock.time(), dt.UTC)
-        self.offset = clock_offset(ctx)
-        """This device's clock minus the true time (seconds), when the clock check measured it."""
-        self.true_now = (
-            self.device_now - dt.timedelta(seconds=self.offset) if self.offset is not None else self.device_now
-        )
+        self.offset: float | None = None
+        """This device's clock minus the true time (seconds): not known during the run. The certificate
+        and clock checks run side by side; the dates are re-judged with the clock's measured offset at the
+        end of the run (:func:`checks._certificate.dating.rejudge`)."""
+        self.true_now = self.device_now
         settings = ctx.profile.section("certificate")
         self.soon_days = int(settings.get("expires_soon_days", DEFAULT_EXPIRES_SOON_DAYS))
         self.proxy_view: ProxyView | None = None
@@ -83,16 +82,3 @@ class CertificateRun(CheckRun):
     def undecided(self, summary: str) -> Outcome:
         """The check could not judge the certificate: never a pass."""
         return self.outcome(summary, Status.ERROR)
-
-
-def clock_offset(ctx: CheckContext) -> float | None:
-    """This device's clock minus the true time, in seconds, from the ``clock`` check if it measured it.
-
-    Read from its :class:`~diagnose.facts.ClockOffset` fact, and only when its
-    status is not skip/error; anything else means "unknown".
-    """
-    result = ctx.result("clock")
-    if result is None or result.status in (Status.SKIP, Status.ERROR):
-        return None
-    measured = result.fact(ClockOffset)
-    return measured.offset_s if measured is not None else None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from checks._clock import ntp
+from checks._clock.confirm import HeldVerdict
 from checks._clock.details import details_of
-from checks._clock.measure import ClockRun
-from checks._clock.select import select
-from checks._clock.sources import Measure, set_role
+from checks._clock.measure import LONE_SOURCE_LIMIT, ClockRun
+from checks._clock.select import agreeing
+from checks._clock.sources import Measure, set_role, sources_text
 from checks._clock.verdict import (
     KERBEROS_TOLERANCE,
     SAML_TOLERANCE,
@@ -36,7 +37,7 @@ def combine(run: ClockRun, measure: Measure) -> None:
     """Intersect the candidates' intervals (RFC 5905 style) into one offset and a verdict."""
     if not measure.candidates:
         return
-    selection = select([c.interval for c in measure.candidates])
+    selection = agreeing([c.interval for c in measure.candidates])
     measure.selection = selection
     if selection is not None:
         for i, candidate in enumerate(measure.candidates):
@@ -79,10 +80,51 @@ class Conclusion:
         if not measure.known:
             return self.undecided()
         assert measure.offset is not None and measure.uncertainty is not None and measure.method is not None
-        run.hand_on(ClockOffset(round(measure.offset, 6), round(measure.uncertainty, 6), measure.method))
+        agreeing = len(measure.selection.truechimers) if measure.selection else len(measure.candidates)
+        lone = self.lone_verdict_of_hours()
+        run.hand_on(ClockOffset(round(measure.offset, 6), round(measure.uncertainty, 6), measure.method,
+                                sources=agreeing, confirmed=not lone))
+        if lone:
+            return self.unconfirmed(now)
         summary = self.report_verdict(now)
         self.report_kerberos()
         return run.outcome(summary + self.report_server_clock())
+
+    def lone_verdict_of_hours(self) -> bool:
+        """One source alone says the clock is at least :data:`LONE_SOURCE_LIMIT` off."""
+        measure = self.measure
+        return (
+            len(measure.candidates) == 1
+            and measure.verdict is not None
+            and measure.verdict.best_abs >= LONE_SOURCE_LIMIT
+        )
+
+    def unconfirmed(self, now: float) -> Outcome:
+        """One source says hours: not enough for a verdict. The verdict is held (a private fact) for the
+        reconciliation at the end of the run, which gives it when the site's certificate dates agree."""
+        run, measure = self.run, self.measure
+        assert measure.offset is not None
+        before = len(run.findings)
+        summary = self.report_verdict(now)
+        self.report_kerberos()
+        held = tuple(run.findings[before:])
+        del run.findings[before:]
+        run.hand_on(HeldVerdict(held, summary))
+        source = measure.candidates[0]
+        run.add(
+            "clock.single_source",
+            source=source.label,
+            offset_text=offset_text(measure.offset),
+            offset_s=round(measure.offset, 3),
+            limit_s=LONE_SOURCE_LIMIT,
+            verified=getattr(source.source, "verified", True),
+        )
+        run.details["verdict"] = "unconfirmed"
+        return run.outcome(
+            f"Only one time source could be read ({source.label}), and it says this device's clock is "
+            f"{offset_text(measure.offset)}; one source alone is not enough to say so.",
+            Status.ERROR,
+        )
 
     def undecided(self) -> Outcome:
         run = self.run
@@ -183,10 +225,7 @@ class Conclusion:
         measure = self.measure
         assert measure.verdict is not None and measure.offset is not None and measure.uncertainty is not None
         offset, unc, verdict = measure.offset, measure.uncertainty, measure.verdict
-        count = len(measure.selection.truechimers) if measure.selection else len(measure.candidates)
-        kind = "time server" if measure.method == "ntp" else "web server's Date header"
-        plural = "time servers" if measure.method == "ntp" else "web servers' Date headers"
-        source_text = f"{count} {kind if count == 1 else plural}"
+        source_text = sources_text(measure)
         window = self.run.window
         self.run.add(
             f"clock.{verdict.band.value}",

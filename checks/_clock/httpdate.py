@@ -21,6 +21,15 @@ Cached answers are not the server's clock: a response with ``Age`` came
 from a cache and its ``Date`` is as old as the cached copy (RFC 9111 §5.1).
 Requests are ``HEAD`` with ``Cache-Control: no-cache``; any response that
 still carries a non-zero ``Age`` is discarded and the source given up.
+
+**Unverified connections, for the time only.** A device clock that is far
+off makes every certificate look expired (or not yet valid), so no HTTPS
+connection verifies, and a clock check that gave up there would leave the
+certificate check to blame the site. When a source's certificate is refused,
+the ``Date`` is read once more over a connection that verifies nothing. Such
+a source is labelled unverified (``verified: false`` in its evidence, and in
+the wording): it is used for the time alone, never to say anything about
+the site, and nothing but ``HEAD`` is ever sent over it.
 """
 
 from __future__ import annotations
@@ -134,6 +143,9 @@ class HttpDateSource:
     """Set once the first request has ended (answered or failed)."""
     role_in_selection: str = ""
     """After selection: ``truechimer``, ``falseticker`` or ``candidate`` (no majority)."""
+    verified: bool = True
+    """False once the ``Date`` is read over a connection whose certificate could not be verified."""
+    unverified_because: str = ""
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
 
     # -- results ------------------------------------------------------------------
@@ -201,6 +213,8 @@ class HttpDateSource:
             "last_date_header": last.date_header if last else None,
             "last_age_header": last.age if last else None,
             "last_status_code": last.status_code if last else None,
+            "verified": self.verified,
+            "unverified_because": self.unverified_because or None,
             "reason": self.redact.text(self.reason) or None,
         }
 
@@ -230,12 +244,13 @@ class HttpDateSource:
             self.first_done.set()
 
     async def _one(self, remaining: float) -> None:
-        from diagnose.net import request_errors
+        from diagnose.net import FailureKind, classify, request_errors
 
+        began = self.timebase.mono()
         try:
             if self._client is None:
                 self._client = self.net.http_client(
-                    verify=True, timeout=REQUEST_TIMEOUT, proxy=self.net.proxy_for(self.url)
+                    verify=self.verified, timeout=REQUEST_TIMEOUT, proxy=self.net.proxy_for(self.url)
                 )
             sent = self.timebase.now()
             async with asyncio.timeout(min(REQUEST_TIMEOUT, remaining)):
@@ -245,6 +260,9 @@ class HttpDateSource:
             self._stop(f"no answer within {min(REQUEST_TIMEOUT, remaining):.1f} s")
             return
         except request_errors() as exc:
+            if self.verified and classify(exc).kind is FailureKind.CERTIFICATE:
+                await self._unverified(_plain_error(exc), remaining - (self.timebase.mono() - began))
+                return
             self._stop(_plain_error(exc))
             return
         header = response.headers.get("date", "")
@@ -268,6 +286,19 @@ class HttpDateSource:
             self.finished = True
             return
         self.low, self.high = max(low, self.low), min(high, self.high)
+
+    async def _unverified(self, because: str, remaining: float) -> None:
+        """Read the ``Date`` again over a connection that verifies nothing: for the time only."""
+        self.verified = False
+        self.unverified_because = because
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+            self._client = None
+        if remaining <= 0.05:
+            self._stop(because)
+            return
+        await self._one(remaining)
 
     def _stop(self, error: str) -> None:
         if not self.fresh:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from checks._clock import ntp
 from checks._clock.httpdate import HttpDateSource
-from checks._clock.select import select
+from checks._clock.select import agreeing, select
 from checks._clock.sources import NTP_PORT, NTP_TIMEOUT, Candidate, Measure, NtpSource, origin
 from checks._clock.timebase import Timebase
 from checks._clock.verdict import DEFAULT_WINDOW
@@ -29,6 +29,11 @@ HTTP_MAX_REQUESTS = 8
 SETTLED = 0.1
 """Seconds of combined uncertainty at which the HTTP Date fallback stops asking."""
 SETTLE_POLL = 0.1
+LONE_SOURCE_LIMIT = 3600.0
+"""Seconds. One time source alone may put the clock minutes off, never an hour or more: a server that
+is years off (an unset clock, an NTP era error: "1903") is far likelier than a device that is. Beyond
+this, a verdict needs a second source that agrees (another time server, a web server's Date, or the
+sign-in site's certificate dates at the end of the run)."""
 DEADLINE_MARGIN = 1.0
 """Seconds kept free before the check's timeout for concluding and closing connections."""
 
@@ -140,18 +145,25 @@ class ClockRun(CheckRun):
         return measure
 
     async def _choose(self, measure: Measure, tasks: list[asyncio.Task[None]]) -> None:
-        validated = [s for s in self.ntp_sources if s.measurement is not None]
-        if validated:
+        """The time servers' answers when they settle it; else (none answered, no majority, or one
+        server alone says the clock is hours off) the web servers' ``Date`` headers too."""
+        ntp_candidates = [Candidate(s.name, s.interval, s) for s in self.ntp_sources if s.interval]
+        if ntp_candidates and settled(ntp_candidates):
             measure.method = "ntp"
-            measure.candidates = [Candidate(s.name, s.interval, s) for s in validated if s.interval]
+            measure.candidates = ntp_candidates
             if self.target is not None:
                 await self.target.first_done.wait()  # bounded: the request ends at the deadline
             return
+        if ntp_candidates:
+            self.notes.append(
+                "the time servers alone did not settle the time (no majority, or a single server saying the "
+                "clock is hours off), so web servers' Date headers were read too"
+            )
         await self.fallback(tasks)
-        usable = [s for s in self.http_sources if s.interval is not None]
-        if usable:
-            measure.method = "http_date"
-            measure.candidates = [Candidate(self.ctx.redact.url(s.url), s.interval, s) for s in usable if s.interval]
+        web = [Candidate(self.ctx.redact.url(s.url), s.interval, s) for s in self.http_sources if s.interval]
+        measure.candidates = ntp_candidates + web
+        if measure.candidates:
+            measure.method = "ntp+http_date" if ntp_candidates and web else "ntp" if ntp_candidates else "http_date"
 
     async def query_ntp(self, endpoints: Sequence[Endpoint]) -> None:
         self.ntp_sources = [NtpSource(e) for e in endpoints]
@@ -214,3 +226,12 @@ class ClockRun(CheckRun):
             return False
         chosen = select([s.interval for s in jobs if s.interval is not None])
         return chosen is not None and chosen.uncertainty <= SETTLED
+
+
+def settled(candidates: Sequence[Candidate]) -> bool:
+    """Whether time servers alone settle the time: a majority of two or more agrees, or a single source
+    puts the clock less than :data:`LONE_SOURCE_LIMIT` off."""
+    chosen = agreeing([c.interval for c in candidates])
+    if chosen is None:
+        return False
+    return len(chosen.truechimers) >= 2 or abs(chosen.offset) - chosen.uncertainty < LONE_SOURCE_LIMIT

@@ -58,6 +58,11 @@ allows a slow link and is still far below what matters for 30-second codes."""
 LOCAL_PRECISION = 1e-6
 """Our own timestamp resolution (``time.time`` on current systems), added to the error bound."""
 
+MINDISP = 0.01
+"""Seconds: RFC 5905's minimum dispersion (Appendix A.1.1, ``MINDISP .01``). The root distance takes
+``max(MINDISP, root delay + delay) / 2``, so even a loopback exchange with a server that claims no
+dispersion at all gets a correctness interval of at least ±5 ms: no timestamp path is better than that."""
+
 KISS_CODES = {
     "ACST": "the association belongs to an anycast server",
     "AUTH": "server authentication failed",
@@ -245,7 +250,9 @@ def evaluate(data: bytes, nonce: int, t1: float, t4: float) -> Measurement | Rej
     if delay < -(server_precision + LOCAL_PRECISION):
         return Rejected(Rejection.BAD_REPLY, f"impossible timestamps (negative delay {delay:.6f} s)", packet)
     delay = max(delay, 0.0)
-    distance = (packet.root_delay + delay) / 2 + packet.root_dispersion + server_precision + LOCAL_PRECISION
+    # RFC 5905 root distance λ (A.5.5.2 root_dist()): the round trip, floored at MINDISP, bounds our own
+    # timestamping error too (T1 and T4 are read at the socket, so delay/2 covers the event loop's share).
+    distance = max(MINDISP, packet.root_delay + delay) / 2 + packet.root_dispersion + server_precision + LOCAL_PRECISION
     if distance > MAX_ROOT_DISTANCE:
         return Rejected(
             Rejection.UNSYNCHRONISED,

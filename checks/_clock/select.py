@@ -12,6 +12,17 @@ and the answer is "inconclusive", never a guess.
 The estimate is the midpoint of the region, and the uncertainty its half
 width: every offset in the region is consistent with every truechimer, so
 reporting less would be claiming knowledge we do not have.
+
+Agreement has a floor (:func:`agreeing`): loopback and LAN exchanges give
+intervals of a few milliseconds, so two honest servers 10 ms apart would not
+intersect and would be called disagreeing, although for 30-second codes they
+say the same thing. Sources are therefore *selected* with each interval
+widened by :data:`AGREE_WITHIN` / 2 on each side (two sources agree when they
+come within that of each other), and the estimate is then taken from the
+truechimers' own, unwidened intervals: their intersection, or, when even the
+truechimers do not quite meet, the hull of them (every offset any of them
+allows, so the uncertainty stays honest). Falsetickers are still named: a
+source that is further than that from the majority is one.
 """
 
 from __future__ import annotations
@@ -68,6 +79,26 @@ def _region(intervals: Sequence[tuple[float, float]], k: int) -> tuple[float, fl
     if low is None or high is None or low > high:
         return None
     return low, high
+
+
+AGREE_WITHIN = 0.5
+"""Seconds within which two sources' intervals count as agreeing when selecting. Irrelevant to TOTP
+(a step is 30 s) and to every tolerance the check reports (Kerberos 5 min, SAML 3 min); htpdate drops
+sources more than 0.5 s from the median. A source further than this from the majority is a falseticker."""
+
+
+def agreeing(intervals: Sequence[tuple[float, float]], within: float = AGREE_WITHIN) -> Selection | None:
+    """:func:`select` on the intervals widened by ``within`` / 2 each side, with the region taken from the
+    truechimers' own intervals (their intersection, else their hull); None when no majority agrees."""
+    pad = within / 2
+    chosen = select([(lo - pad, hi + pad) for lo, hi in intervals])
+    if chosen is None:
+        return None
+    own = [intervals[i] for i in chosen.truechimers]
+    low, high = max(lo for lo, _ in own), min(hi for _, hi in own)
+    if low > high:
+        low, high = min(lo for lo, _ in own), max(hi for _, hi in own)
+    return Selection(low, high, chosen.truechimers, chosen.falsetickers, chosen.agreeing)
 
 
 def select(intervals: Sequence[tuple[float, float]]) -> Selection | None:

@@ -142,3 +142,23 @@ def origin(url: str) -> tuple[str, str, int | None]:
         port = None
     default = 443 if parts.scheme == "https" else 80
     return (parts.scheme, (parts.hostname or "").lower(), port or default)
+
+
+def sources_text(measure: Measure) -> str:
+    """The sources a verdict rests on, in words: "3 time servers", "1 web server's Date header, read without
+    verifying the certificate (for the time only)" (a clock far off makes every certificate look invalid)."""
+    chosen = measure.selection.truechimers if measure.selection else range(len(measure.candidates))
+    sources = [measure.candidates[i].source for i in chosen]
+    ntp_count = sum(isinstance(s, NtpSource) for s in sources)
+    web = [s for s in sources if isinstance(s, HttpDateSource)]
+    parts = []
+    if ntp_count:
+        parts.append(f"{ntp_count} time server{'s' if ntp_count != 1 else ''}")
+    if web:
+        parts.append("1 web server's Date header" if len(web) == 1 else f"{len(web)} web servers' Date headers")
+    text = " and ".join(parts) or "no source"
+    unverified = sum(not s.verified for s in web)
+    if unverified:
+        which = "read" if unverified == len(web) == 1 else f"{unverified} of them read"
+        text += f", {which} without verifying the certificate (for the time only)"
+    return text

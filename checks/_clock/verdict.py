@@ -70,13 +70,17 @@ def judge(offset: float, uncertainty: float, window: int) -> Verdict:
 
 
 def duration_text(seconds: float) -> str:
-    """'0.02 seconds', '40.0 seconds', '1 minute 35 seconds', '2 hours 3 minutes'."""
+    """'0.02 seconds', '40.0 seconds', '1 minute 35 seconds', '2 hours 3 minutes', '400 days',
+    '4,627 days (about 13 years)'."""
     s = abs(seconds)
     if s < 1:
         return f"{s:.2f} seconds"
     if s < 60:
         return f"{s:.1f} seconds"
     whole = round(s)
+    if whole >= 2 * 86400:
+        days = round(s / 86400)
+        return f"{days:,} days" if days < 730 else f"{days:,} days (about {s / 31_557_600:.0f} years)"
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -7,7 +7,16 @@ from typing import Any
 
 from checks._connectivity.state import ConnectivityRun
 from diagnose.check import Outcome
-from diagnose.net import HTTP_TIMEOUT, FailureKind, Stage, classify, is_ip_literal, read_bounded, request_errors
+from diagnose.net import (
+    HTTP_TIMEOUT,
+    FailureKind,
+    Stage,
+    classify,
+    is_ip_literal,
+    read_bounded,
+    request_errors,
+    response_locations,
+)
 
 PAGE_LIMIT = 8 * 1024
 PORTAL_BODY_LIMIT = 16 * 1024
@@ -84,7 +93,7 @@ async def _request_failed(run: ConnectivityRun, proxy: str | None, kind: Failure
 
 async def _answered(run: ConnectivityRun, proxy: str | None, response: Any, size: int, truncated: bool) -> Outcome:
     redact = run.ctx.redact
-    location = response.headers.get("location")
+    location = _location(response)
     # What the server said, redacted as it is captured: a non-standard reason phrase is removed
     # whole (clients ignore it, and a server may put a session id there), Server as free text.
     reason = redact.reason_phrase(response.reason_phrase)
@@ -171,7 +180,7 @@ def _judge_portal_answer(run: ConnectivityRun, probe: Any, url: str, response: A
     expected_body = probe.get("expect_body")
     text = data.decode("utf-8", "replace")
     genuine = response.status_code == expected_status and (expected_body is None or str(expected_body) in text)
-    location = response.headers.get("location")
+    location = _location(response)
     results.append(
         {
             "url": url,
@@ -188,6 +197,12 @@ def _judge_portal_answer(run: ConnectivityRun, probe: Any, url: str, response: A
             status_code=response.status_code,
         )
     return True
+
+
+def _location(response: Any) -> str | None:
+    """The response's first ``Location``, as text (the redirects check judges the rest)."""
+    values = response_locations(response)
+    return values[0].decode("latin-1") if values else None
 
 
 def _seen_before_portal(run: ConnectivityRun) -> str:

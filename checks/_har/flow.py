@@ -39,11 +39,10 @@ from checks._har.navigation import (
     resolve,
     without_fragment,
 )
+from checks.redirects import BROWSER_NAMES, GIVES_UP, LIMITS_TEXT, REDIRECT_LIMITS
 from diagnose.har.model import Browser, HarEntry
 from diagnose.model import Finding, Severity
 
-CHROME_FIREFOX_LIMIT = 20
-SAFARI_LIMIT = 16
 RELOAD_LOOP_COUNT = 4
 """The same address loaded by this many separate navigations within :data:`RELOAD_LOOP_SECONDS` is a loop."""
 RELOAD_LOOP_SECONDS = 60.0
@@ -124,8 +123,7 @@ class FlowAnalysis:
             seen.setdefault(key, position)
         redirects = chain.redirects
         browser_gave_up = "TOO_MANY_REDIRECTS" in chain.last.error.upper() or "REDIRECT_LOOP" in chain.last.error.upper()
-        limits = {"chrome": CHROME_FIREFOX_LIMIT, "edge": CHROME_FIREFOX_LIMIT, "firefox": CHROME_FIREFOX_LIMIT,
-                  "safari": SAFARI_LIMIT}
+        limits = dict(REDIRECT_LIMITS)
         if cycle_at is not None:
             first, again = cycle_at
             cycle = chain.hops[first:again]
@@ -140,6 +138,8 @@ class FlowAnalysis:
                 browser_gave_up=browser_gave_up,
                 same_cookies_each_time=not ctx.recording.cookies_stripped,
                 browser_limits=limits,
+                limits=LIMITS_TEXT,
+                gives_up=GIVES_UP,
             )
         else:  # a loop is the cause of everything after it (as the live check says)
             self._too_many(chain, browser_gave_up)
@@ -148,16 +148,22 @@ class FlowAnalysis:
         ctx = self.ctx
         redirects = chain.redirects
         safari = ctx.recording.browser is Browser.SAFARI
-        over = redirects > CHROME_FIREFOX_LIMIT or (safari and redirects > SAFARI_LIMIT) or browser_gave_up
-        if over or redirects > SAFARI_LIMIT:
+        failing = [b for b, limit in REDIRECT_LIMITS.items() if redirects > limit]
+        # Chrome, Edge and Firefox are what people mostly sign in with: past their limits the sign-in
+        # fails; past Safari's alone it is a warning, unless the recording is Safari's.
+        over = browser_gave_up or any(b != "safari" for b in failing) or (safari and "safari" in failing)
+        if failing or browser_gave_up:
             self.stuck = self.stuck or over
+            working = [BROWSER_NAMES[b] for b in REDIRECT_LIMITS if b not in failing]
             self.add(
                 "redirects.too_many",
                 severity=None if over else Severity.MEDIUM,
                 count=str(redirects),
                 redirects=redirects,
-                browsers="the browser" if browser_gave_up else ("Chrome, Edge and Firefox" if redirects > CHROME_FIREFOX_LIMIT else "Safari"),
-                limits=f"Chrome, Edge and Firefox follow {CHROME_FIREFOX_LIMIT}, Safari {SAFARI_LIMIT}",
+                browsers=_and([BROWSER_NAMES[b] for b in failing]) or "browsers",
+                still_works=(f" {_and(working)} still {'follows' if len(working) == 1 else 'follow'} them."
+                             if working and failing else ""),
+                limits=LIMITS_TEXT,
                 browser_error=ctx.text(chain.last.error) or None,
                 last_urls=[ctx.url(h.url) for h in chain.hops[-3:]],
                 entry=chain.last.index,
@@ -179,7 +185,7 @@ class FlowAnalysis:
                 self.stuck = True
                 self.add("redirects.loop", cycle=f"{self.ctx.short(url)} loaded {burst} times within a minute",
                          cycle_urls=[self.ctx.url(url)], cycle_entries=[e.index for e in loads[:20]],
-                         reloads=burst, browser_limits={})
+                         reloads=burst, browser_limits={}, gives_up=" The page reloads itself again and again.")
                 return
 
     # -- answers ------------------------------------------------------------------------
@@ -274,3 +280,8 @@ def _cookie_sizes(header: str) -> list[tuple[str, int]]:
         if eq:
             out.append((name.strip()[:128], len(name.strip()) + len(value)))
     return out
+
+
+def _and(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``; empty for no names."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""

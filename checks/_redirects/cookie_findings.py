@@ -28,6 +28,7 @@ REJECTION_CODES: dict[Exclusion, str] = {
     Exclusion.INVALID_PREFIX: "redirects.cookie_invalid_prefix",
     Exclusion.NAME_VALUE_PAIR_EXCEEDS_MAX_SIZE: "redirects.cookie_too_large",
     Exclusion.INVALID_DOMAIN: "redirects.cookie_invalid_domain",
+    Exclusion.DOMAIN_MISMATCH: "redirects.cookie_invalid_domain",
     Exclusion.DOMAIN_NON_ASCII: "redirects.cookie_invalid_domain",
     Exclusion.DISALLOWED_CHARACTER: "redirects.cookie_disallowed_character",
 }

@@ -22,13 +22,22 @@ seen from any text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks._redirects.attributes import (
+    cookie_expiry,
+    describe_other_attributes,
+    display_name,
+    has,
+    last,
+    prefix_ok,
+    printable,
+    same_site_of,
+)
 from checks._redirects.rules import (
     MAX_COOKIES_PER_SITE,
-    MAX_LIFETIME_SECONDS,
     PURGE_COOKIES_PER_SITE,
     WSP,
     CookieUrl,
@@ -38,13 +47,12 @@ from checks._redirects.rules import (
     default_path,
     domain_match,
     is_public_suffix,
-    parse_cookie_date,
     parse_set_cookie,
     path_match,
     registrable_domain,
 )
 from diagnose.net import is_ip_literal
-from diagnose.redact import REDACTED, ValueHasher, in_shape
+from diagnose.redact import REDACTED, ValueHasher
 
 
 @dataclass(slots=True)
@@ -90,7 +98,7 @@ class Cookie:
     def describe(self) -> dict[str, Any]:
         """Name, size, attributes and a short hash of the value: safe for a report."""
         return {
-            "name": _display_name(self.name),
+            "name": display_name(self.name),
             "size": self.size,
             "value_hash": self.value_hash,
             "domain": self.domain,
@@ -129,7 +137,7 @@ class SetCookieOutcome:
 
     def as_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "name": _display_name(self.name),
+            "name": display_name(self.name),
             "size": self.size,
             "value_hash": self.value_hash,
             "host": self.host,
@@ -161,7 +169,7 @@ class Withheld:
 
     def as_evidence(self) -> dict[str, Any]:
         return {
-            "name": _display_name(self.cookie.name),
+            "name": display_name(self.cookie.name),
             "domain": self.cookie.domain,
             "path": self.cookie.path,
             "rejected": [r.as_evidence() for r in self.reasons],
@@ -174,6 +182,9 @@ class Retrieval:
 
     sent: tuple[Cookie, ...]
     withheld: tuple[Withheld, ...]
+    downgraded: tuple[Cookie, ...] = ()
+    """Strict cookies sent although the redirect chain crossed sites (Chromium's
+    ``WARN_CROSS_SITE_REDIRECT_DOWNGRADE_CHANGES_INCLUSION``; see :meth:`CookieJar.retrieve`)."""
 
     @property
     def header(self) -> str:
@@ -193,6 +204,24 @@ class Eviction:
     count_before: int
     names: tuple[str, ...]
     hop: int
+
+
+_HOST_NAME = re.compile(r"[a-z0-9_.\-]+")
+
+
+def _other_site(wanted: str, host: str) -> list[Exclusion]:
+    """``[DOMAIN_MISMATCH]`` when a refused ``Domain`` names another site than the host's.
+
+    Chromium 156 gives that second reason when the attribute, a plain host name, is on
+    another registrable domain (``other.test``, ``test``, ``atera.test.``, measured), and
+    only ``INVALID_DOMAIN`` for a sibling or child on the host's own site.
+    """
+    if is_ip_literal(host):
+        return []  # an address host takes no Domain but its own; Chromium says InvalidDomain only
+    plain = re.sub(r"\.{2,}", ".", wanted.lstrip("."))
+    if not _HOST_NAME.fullmatch(plain):
+        return [] if plain else [Exclusion.DOMAIN_MISMATCH]
+    return [Exclusion.DOMAIN_MISMATCH] if registrable_domain(plain) != registrable_domain(host) else []
 
 
 class CookieJar:
@@ -267,17 +296,17 @@ class CookieJar:
         reasons: list[Exclusion] = []
         notes: list[Note] = [Note.ATTRIBUTE_VALUE_EXCEEDS_MAX_SIZE] if parsed.oversized_attributes else []
         if parsed.oversized_attributes:
-            shown["ignored_attributes"] = [_printable(k)[:40] for k in parsed.oversized_attributes]
+            shown["ignored_attributes"] = [printable(k)[:40] for k in parsed.oversized_attributes]
 
-        expiry, requested_days = _expiry(attrs, now, notes, shown)
-        domain_attr = _last(attrs, "domain", skip_empty=True)
+        expiry, requested_days = cookie_expiry(attrs, now, notes, shown)
+        domain_attr = last(attrs, "domain", skip_empty=True)
         domain, host_only, public_suffix_domain = self._domain(domain_attr, host, reasons, shown)
-        path_attr = _last(attrs, "path")
+        path_attr = last(attrs, "path")
         path = path_attr if path_attr and path_attr.startswith("/") else default_path(url.path)
-        secure = _has(attrs, "secure")
-        same_site = _same_site(_last(attrs, "samesite"))
-        shown.update(path=_printable(path)[:255], secure=secure, http_only=_has(attrs, "httponly"), same_site=same_site)
-        _describe_other_attributes(attrs, shown)
+        secure = has(attrs, "secure")
+        same_site = same_site_of(last(attrs, "samesite"))
+        shown.update(path=printable(path)[:255], secure=secure, http_only=has(attrs, "httponly"), same_site=same_site)
+        describe_other_attributes(attrs, shown)
 
         if secure and url.secure_context and not url.cryptographic:
             notes.append(Note.SECURE_ACCESS_GRANTED_NON_CRYPTOGRAPHIC)
@@ -332,7 +361,7 @@ class CookieJar:
             reasons.append(Exclusion.SECURE_ONLY)
         if same_site == "none" and not secure:
             reasons.append(Exclusion.SAMESITE_NONE_INSECURE)
-        if not _prefix_ok(parsed.name, parsed.value, secure and url.secure_context, domain[1], path[1]):
+        if not prefix_ok(parsed.name, parsed.value, secure and url.secure_context, domain[1], path[1]):
             reasons.append(Exclusion.INVALID_PREFIX)
         if not secure and not url.secure_context and self._would_overwrite_secure(parsed.name, domain[0], path[0]):
             reasons.append(Exclusion.OVERWRITE_SECURE)
@@ -344,7 +373,7 @@ class CookieJar:
         name, value = name.strip(WSP), value.strip(WSP)
         self._remember(value)
         return SetCookieOutcome(
-            name=_printable(name)[:256],
+            name=printable(name)[:256],
             size=len(name) + len(value),
             value_hash=self._hash(value),
             host=host,
@@ -365,18 +394,21 @@ class CookieJar:
         if attribute is None:
             shown.update(domain=host, host_only=True)
             return host, True, False
-        shown["domain_attribute"] = _printable(attribute)[:255]
-        wanted = attribute.lstrip(".").lower()
+        shown["domain_attribute"] = printable(attribute)[:255]
+        # One leading dot goes (6265bis §5.6.3; Chromium CookieDomainAsHost): "..a.b" keeps one
+        # and so matches no host.
+        wanted = (attribute[1:] if attribute.startswith(".") else attribute).lower()
         domain, host_only, public_suffix = host, True, False
-        if not wanted.isascii():
-            reasons.append(Exclusion.DOMAIN_NON_ASCII)
-        elif self._public_suffix(wanted) and wanted != host:
-            public_suffix = True
+        if not wanted.isascii() or "%" in wanted:
+            # Chromium 156 (measured): a non-ASCII or %-escaped Domain is InvalidDomain, nothing more.
             reasons.append(Exclusion.INVALID_DOMAIN)
+        elif not wanted or wanted.endswith("."):
+            reasons += [Exclusion.DOMAIN_MISMATCH, Exclusion.INVALID_DOMAIN]
         elif wanted == host and (is_ip_literal(host) or self._public_suffix(wanted)):
             pass  # host-only
-        elif not domain_match(host, wanted):
-            reasons.append(Exclusion.INVALID_DOMAIN)
+        elif not domain_match(host, wanted) or self._public_suffix(wanted):
+            public_suffix = self._public_suffix(wanted)
+            reasons += [*_other_site(wanted, host), Exclusion.INVALID_DOMAIN]
         else:
             domain, host_only = wanted, False
         shown.update(domain=domain, host_only=host_only)
@@ -411,13 +443,21 @@ class CookieJar:
 
     # -- sending -----------------------------------------------------------------------
 
-    def retrieve(self, url: CookieUrl, now: float, *, same_site: bool = True) -> Retrieval:
+    def retrieve(self, url: CookieUrl, now: float, *, same_site: bool = True,
+                 cross_site_redirect: bool = False) -> Retrieval:
         """The cookies a top-level GET navigation to ``url`` carries (6265bis §5.8.3).
 
-        ``same_site`` says whether the request is same-site (every URL in its
-        redirect chain on the same schemeful site as the initiator); a
-        cross-site navigation still carries Lax and unspecified cookies, since
-        it is a top-level navigation with a safe method, but not Strict ones.
+        ``same_site``: the navigation's initiator is on the target's schemeful
+        site (a navigation the person started has none, so it always is); a
+        cross-site one still carries Lax and unspecified cookies, being a
+        top-level navigation with a safe method, but not Strict ones.
+
+        ``cross_site_redirect``: the redirect chain passed through another site.
+        6265bis would then withhold Strict cookies too; Chromium does not yet
+        (``kCookieSameSiteConsidersRedirectChain`` is off by default,
+        ``cookie_util.cc`` ``ComputeSameSiteContext``): it sends them and logs
+        ``WARN_CROSS_SITE_REDIRECT_DOWNGRADE_CHANGES_INCLUSION``. They are in
+        :attr:`Retrieval.downgraded`.
         """
         self._cookies = [c for c in self._cookies if c.expiry is None or c.expiry > now]
         host = url.host.strip("[]").lower().rstrip(".")
@@ -440,116 +480,5 @@ class CookieJar:
         sent.sort(key=lambda c: (-len(c.path), c.creation))
         for c in sent:
             c.last_access = now
-        return Retrieval(tuple(sent), tuple(withheld))
-
-
-def _last(attrs: Sequence[tuple[str, str]], key: str, *, skip_empty: bool = False) -> str | None:
-    found: str | None = None
-    for k, v in attrs:
-        if k == key and (v or not skip_empty):
-            found = v
-    return found
-
-
-def _has(attrs: Sequence[tuple[str, str]], key: str) -> bool:
-    return any(k == key for k, _ in attrs)
-
-
-def _same_site(value: str | None) -> str:
-    lowered = (value or "").lower()
-    return lowered if lowered in ("strict", "lax", "none") else "unspecified"
-
-
-def _expiry(
-    attrs: Sequence[tuple[str, str]], now: float, notes: list[Note], shown: dict[str, Any]
-) -> tuple[float | None, float | None]:
-    """(expiry or None for a session cookie, requested days when clamped to 400)."""
-    expiry, lifetime, max_age_invalid, expires_invalid = _lifetime(attrs, now)
-    if max_age_invalid:
-        notes.append(Note.MAX_AGE_INVALID)
-    if expires_invalid:
-        notes.append(Note.EXPIRES_INVALID)
-    requested_days: float | None = None
-    if lifetime is not None and lifetime > MAX_LIFETIME_SECONDS:
-        notes.append(Note.EXPIRY_CLAMPED_TO_400_DAYS)
-        requested_days = lifetime / 86400
-        expiry = now + MAX_LIFETIME_SECONDS
-    shown["session"] = expiry is None
-    for key in ("max-age", "expires"):
-        raw = _last(attrs, key)
-        if raw is not None:
-            shown[key.replace("-", "_")] = _printable(raw)[:64] if in_shape(key, raw) else REDACTED
-    return expiry, requested_days
-
-
-def _prefix_ok(name: str, value: str, secure_from_secure_origin: bool, domain_attr: str | None,
-               path_attr: str | None) -> bool:
-    """6265bis steps 20-22: ``__Secure-`` and ``__Host-`` (case-insensitive), and no prefix
-    smuggled into a nameless cookie's value."""
-    lowered = name.lower()
-    if not name and value.lower().startswith(("__secure-", "__host-")):
-        return False
-    if lowered.startswith("__secure-"):
-        return secure_from_secure_origin
-    if lowered.startswith("__host-"):
-        return secure_from_secure_origin and domain_attr is None and path_attr == "/"
-    return True
-
-
-_KNOWN_ATTRIBUTES = frozenset(
-    {"expires", "max-age", "domain", "path", "secure", "httponly", "samesite", "partitioned", "priority"}
-)
-
-
-def _describe_other_attributes(attrs: Sequence[tuple[str, str]], shown: dict[str, Any]) -> None:
-    if _has(attrs, "partitioned"):
-        shown["partitioned"] = True
-    unknown = sorted({k for k, _ in attrs if k not in _KNOWN_ATTRIBUTES})
-    if unknown:
-        shown["unknown_attributes"] = [_printable(k)[:40] for k in unknown[:10]]
-
-
-_MAX_AGE = re.compile(r"-?[0-9]+\Z")
-
-
-def _lifetime(attrs: Sequence[tuple[str, str]], now: float) -> tuple[float | None, float | None, bool, bool]:
-    """(expiry, requested lifetime in seconds, an invalid Max-Age mattered, an invalid Expires mattered).
-
-    6265bis: a Max-Age whose value is not an optional ``-`` and digits is
-    ignored, not fatal; with no valid Max-Age or Expires the cookie is a
-    session cookie. ``http.cookiejar`` instead drops such a cookie entirely.
-    An invalid attribute "matters" when no valid one took its place.
-    """
-    max_age: int | None = None
-    expires: float | None = None
-    max_age_invalid = expires_invalid = False
-    for key, value in attrs:
-        if key == "max-age":
-            if _MAX_AGE.match(value):
-                max_age = int(value)
-            else:
-                max_age_invalid = True
-        elif key == "expires":
-            parsed = parse_cookie_date(value)
-            if parsed is None:
-                expires_invalid = True
-            else:
-                expires = parsed
-    if max_age is not None:
-        if max_age <= 0:
-            return 0.0, None, False, False
-        return now + max_age, float(max_age), False, False
-    if expires is not None:
-        return expires, expires - now, False, False
-    # Nothing valid: a session cookie. Say so when the server meant otherwise.
-    return None, None, max_age_invalid, expires_invalid
-
-
-def _display_name(name: str) -> str:
-    """A cookie name as a report shows it: printable, and at most 128 characters."""
-    shown = _printable(name)
-    return shown if len(shown) <= 128 else shown[:125] + "..."
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
+        downgraded = tuple(c for c in sent if cross_site_redirect and c.same_site == "strict")
+        return Retrieval(tuple(sent), tuple(withheld), downgraded)

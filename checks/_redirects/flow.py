@@ -10,9 +10,15 @@ arise).
 A loop is the same URL requested with the same cookie state twice: a
 deterministic server must answer the same way again, so the browser can only
 go round until it gives up. A URL that repeats while the cookies change (a
-counter, a state cookie being set) is progress, not a loop. Chrome and Firefox
-do not look for cycles at all, they count: 20 redirects and the 21st fails;
-Safari stops after 16. The walk records both.
+counter, a state cookie being set) is progress, not a loop. Browsers do not
+look for cycles at all, they count redirects within one navigation: Chromium
+follows 19 and fails the 20th, Firefox follows 20, Safari 16 (see
+:data:`REDIRECT_LIMITS`). The walk records both.
+
+Each answer's ``Location`` is read as Chromium reads it
+(:mod:`checks._redirects.location`): two different values fail the load, an
+empty one leaves the browser on the 3xx page, the value's non-ASCII bytes are
+escaped, and a target that is not http(s) is refused.
 
 The walk is bounded: at most :data:`MAX_HOPS` requests, :data:`BODY_LIMIT`
 bytes of each body, one deadline for the whole walk and a timeout per hop.
@@ -33,8 +39,18 @@ from html.parser import HTMLParser
 from typing import Any
 
 from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
+from checks._redirects.location import LocationProblem, escape_non_ascii, read_location, resolve, split_url
 from checks._redirects.rules import CookieUrl, registrable_domain
-from diagnose.net import HTTP_TIMEOUT, FailureKind, Net, Stage, classify, read_bounded, request_errors
+from diagnose.net import (
+    HTTP_TIMEOUT,
+    FailureKind,
+    Net,
+    Stage,
+    classify,
+    read_bounded,
+    request_errors,
+    response_locations,
+)
 from diagnose.redact import Redactor
 
 MAX_HOPS = 25
@@ -43,11 +59,19 @@ BODY_LIMIT = 64 * 1024
 """Bytes of a response body read at most (enough for a page's ``<head>``)."""
 MAX_REFRESH_DELAY = 5.0
 """A meta refresh slower than this is a page reloading itself, not a step of sign-in."""
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHROME_FIREFOX_LIMIT = 20
-"""``net::URLRequest`` kMaxRedirects and Firefox ``network.http.redirection-limit``."""
+CHROMIUM_LIMIT = 19
+"""Redirects Chrome and Edge follow in one navigation; the 20th fails with
+``ERR_TOO_MANY_REDIRECTS``. ``content/browser/loader/navigation_url_loader_impl.cc``
+starts at ``kMaxRedirects`` (20) and fails when ``--redirect_limit_ == 0``, i.e. on
+the 20th redirect (``net::URLRequest``'s own count would allow 20); measured in
+Chromium 156."""
+FIREFOX_LIMIT = 20
+"""``network.http.redirection-limit`` (20): 20 redirects load, the 21st fails
+(``NS_ERROR_REDIRECT_LOOP``, "The page isn't redirecting properly"); measured in Firefox 153."""
 SAFARI_LIMIT = 16
-"""Apple's ``NSURLErrorHTTPTooManyRedirects`` threshold."""
+"""Apple's ``NSURLErrorHTTPTooManyRedirects`` threshold (not measured here)."""
+REDIRECT_LIMITS = {"chrome": CHROMIUM_LIMIT, "edge": CHROMIUM_LIMIT, "firefox": FIREFOX_LIMIT, "safari": SAFARI_LIMIT}
+"""Redirects each browser follows in one navigation before it gives up."""
 
 
 class HopKind(StrEnum):
@@ -84,15 +108,25 @@ class Hop:
     status: int | None = None
     reason: str = ""
     server: str | None = None
+    cross_site_redirect: bool = False
+    """This navigation's redirect chain passed through another site before this request."""
     location: str | None = None
-    location_problem: str | None = None
-    """``missing``, ``empty``, ``invalid`` or ``unsupported_scheme`` for a broken redirect."""
+    """The ``Location`` (or refresh target) as the browser reads it."""
+    locations: tuple[str, ...] = ()
+    """Every ``Location`` header of the answer, as received (more than one when they differ)."""
+    location_problem: LocationProblem | None = None
+    """Why the answer leads to no page (:class:`~checks._redirects.location.LocationProblem`)."""
     next_url: str | None = None
     set_cookies: list[SetCookieOutcome] = field(default_factory=list)
     error_kind: str | None = None
+    """``timeout``, ``certificate``, ``connect``, ``protocol`` or ``other``."""
+    failure: FailureKind | None = None
+    """The classified failure of a request that got no answer."""
     error: str | None = None
     body_says_too_large: bool = False
     body_truncated: bool = False
+    body_bytes: int = 0
+    """Bytes of the body read (at most :data:`BODY_LIMIT`)."""
 
     @property
     def sent(self) -> tuple[Cookie, ...]:
@@ -151,17 +185,21 @@ class _Walk:
         self.max_redirects = 0
 
     def cookie_url(self) -> CookieUrl:
-        import ada_url
+        return CookieUrl(*split_url(self.url))
 
-        parsed = ada_url.URL(self.url)
-        return CookieUrl(parsed.protocol.rstrip(":"), parsed.hostname.strip("[]").lower(), parsed.pathname or "/")
+    def enter(self, target: CookieUrl) -> tuple[tuple[str, str], bool, bool]:
+        """Add the target's site to the redirect chain: (its site, whether the request is
+        same-site, whether the chain passed through another site).
 
-    def enter(self, target: CookieUrl) -> tuple[tuple[str, str], bool]:
-        """Add the target's site to the redirect chain: (its site, whether the request is same-site)."""
+        Same-site is Chromium's rule for a top-level navigation: the initiator
+        (none when the person started it) is on the target's schemeful site;
+        a cross-site detour in the redirect chain does not count yet
+        (``kCookieSameSiteConsidersRedirectChain`` is off by default).
+        """
         site = (target.scheme, registrable_domain(target.host))
         self.chain.append(site)
-        same_site = (self.initiator is None or self.initiator == site) and all(s == site for s in self.chain)
-        return site, same_site
+        same_site = self.initiator is None or self.initiator == site
+        return site, same_site, any(s != site for s in self.chain)
 
     def redirected(self, next_url: str) -> None:
         self.redirects += 1
@@ -206,7 +244,11 @@ class FlowWalker:
         """Walk from ``start_url`` until the flow ends (a page, a loop, a limit, a failure)."""
         import ada_url
 
-        state = _Walk(ada_url.URL(start_url).href, start_url, self.monotonic() + self.budget, self.redact.value_hash)
+        try:
+            first = str(ada_url.URL(start_url).href)
+        except ValueError:
+            first = start_url
+        state = _Walk(first, start_url, self.monotonic() + self.budget, self.redact.value_hash)
         while (end := await self._step(state)) is None:
             pass
         return state.finish(end)
@@ -223,17 +265,18 @@ class FlowWalker:
             state.loop_start = state.seen[key]
             return End.LOOP
         state.seen[key] = len(state.hops)
-        site, same_site = state.enter(target)
+        site, same_site, cross_site = state.enter(target)
         remaining = state.deadline - self.monotonic()
         if remaining <= 0.2:
             return End.TIME_LIMIT
-        retrieval = state.jar.retrieve(target, now, same_site=same_site)
-        hop = Hop(len(state.hops), state.url, state.kind, same_site, state.redirects, jar_state, retrieval)
+        retrieval = state.jar.retrieve(target, now, same_site=same_site, cross_site_redirect=cross_site)
+        hop = Hop(len(state.hops), state.url, state.kind, same_site, state.redirects, jar_state, retrieval,
+                  cross_site_redirect=cross_site)
         state.hops.append(hop)
         try:
             response, body, truncated = await self._fetch(hop, min(self.hop_timeout, remaining))
         except _FetchError as exc:
-            hop.error_kind, hop.error = exc.kind, state.jar.scrub(exc.detail)
+            hop.error_kind, hop.failure, hop.error = exc.kind, exc.failure, state.jar.scrub(exc.detail)
             # A hop the walk's deadline cut short says nothing about the server.
             return End.TIME_LIMIT if exc.kind == "timeout" and remaining < self.hop_timeout else End.REQUEST_FAILED
         self._record(state, hop, target, response, body, truncated)
@@ -245,6 +288,7 @@ class FlowWalker:
         hop.reason = self.redact.reason_phrase(response.reason_phrase)
         hop.server = self.redact.header("Server", response.headers["server"]) if "server" in response.headers else None
         hop.body_truncated = truncated
+        hop.body_bytes = len(body)
         hop.body_says_too_large = _says_header_too_large(body)
         for name, value in response.headers.raw:
             if name.lower() == b"set-cookie":
@@ -253,18 +297,20 @@ class FlowWalker:
     def _follow(self, state: _Walk, hop: Hop, site: tuple[str, str], response: Any, body: bytes) -> End | None:
         """Go on to the redirect's or the meta refresh's target, or end the walk."""
         assert hop.status is not None
-        if hop.status in REDIRECT_STATUSES:
-            hop.location = _header_text(response, b"location")
-            next_url, problem = _resolve(hop.location, state.url)
-            if problem is not None or next_url is None:
-                hop.location_problem = problem
-                return End.BROKEN_LOCATION
-            hop.next_url = next_url
-            state.redirected(next_url)
+        values = response_locations(response)
+        hop.locations = tuple(escape_non_ascii(v) for v in values[:8])
+        reading = read_location(hop.status, values, state.url)
+        hop.location, hop.location_problem = reading.value, reading.problem
+        if reading.problem is not None:
+            return End.BROKEN_LOCATION
+        if reading.next_url is not None:
+            hop.next_url = reading.next_url
+            state.redirected(reading.next_url)
             return None
         refresh = _refresh_target(response, body) if 200 <= hop.status < 300 else None
-        next_url, problem = _resolve(refresh, state.url) if refresh is not None else (None, None)
+        next_url, problem = resolve(refresh, state.url) if refresh is not None else (None, None)
         if next_url is None or problem is not None:
+            hop.location = None
             return End.FINAL
         hop.location = refresh
         hop.next_url = next_url
@@ -286,10 +332,10 @@ class FlowWalker:
                     response = await client.send(request, stream=True)
                     body = await read_bounded(response, self.body_limit)
         except TimeoutError:
-            raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s") from None
+            raise _FetchError("timeout", f"no complete answer within {timeout:.0f} s", FailureKind.TIMEOUT) from None
         except request_errors() as exc:
             failure = classify(exc)
-            raise _FetchError(_hop_error(failure.kind, failure.stage), _exc_text(failure.detail)) from None
+            raise _FetchError(_hop_error(failure.kind, failure.stage), _exc_text(failure.detail), failure.kind) from None
         return response, body.data, body.truncated
 
 
@@ -301,10 +347,11 @@ def _hop_error(kind: FailureKind, stage: Stage | None) -> str:
 
 
 class _FetchError(Exception):
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, failure: FailureKind) -> None:
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.failure = failure
 
 
 def _head_size(request: Any) -> int:
@@ -314,33 +361,6 @@ def _head_size(request: Any) -> int:
     for name, value in request.headers.raw:
         size += len(name) + 2 + len(value) + 2
     return size + 2
-
-
-def _header_text(response: Any, name: bytes) -> str | None:
-    for raw_name, raw_value in response.headers.raw:
-        if raw_name.lower() == name:
-            try:
-                return str(raw_value.decode("utf-8"))
-            except UnicodeDecodeError:
-                return str(raw_value.decode("latin-1"))
-    return None
-
-
-def _resolve(location: str | None, base: str) -> tuple[str | None, str | None]:
-    """The absolute URL a browser goes to, or why it cannot (RFC 3986 / WHATWG resolution)."""
-    import ada_url
-
-    if location is None:
-        return None, "missing"
-    if not location.strip():
-        return None, "empty"
-    try:
-        target = ada_url.URL(location.strip(), base)
-    except ValueError:
-        return None, "invalid"
-    if target.protocol not in ("http:", "https:"):
-        return None, "unsupported_scheme"
-    return target.href, None
 
 
 _TOO_LARGE_TEXT = re.compile(

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from checks._redirects.flow import CHROME_FIREFOX_LIMIT, MAX_HOPS, SAFARI_LIMIT, End, Hop
+from checks._redirects.flow import MAX_HOPS, REDIRECT_LIMITS, End, Hop
+from checks._redirects.outcome import chromium_outcome
 from checks._redirects.rules import registrable_domain
 from checks._redirects.state import RedirectsRun, host_of
 from diagnose.check import Outcome
@@ -59,14 +60,20 @@ def details(run: RedirectsRun) -> dict[str, Any]:
             else None
         ),
         "loop_back_to_step": (flow.loop_start + 1) if flow.loop_start is not None else None,
-        "limits": {
-            "max_hops": MAX_HOPS,
-            "browser_redirects": {"chrome": CHROME_FIREFOX_LIMIT, "edge": CHROME_FIREFOX_LIMIT,
-                                  "firefox": CHROME_FIREFOX_LIMIT, "safari": SAFARI_LIMIT},
-        },
+        "limits": {"max_hops": MAX_HOPS, "browser_redirects": dict(REDIRECT_LIMITS)},
+        "chrome": _chrome(run),
         "hops": [hop_details(run, h) for h in flow.hops],
         "cookies_at_end": [c.describe() for c in flow.jar.cookies(run.ctx.clock.time())],
     }
+
+
+def _chrome(run: RedirectsRun) -> dict[str, Any] | None:
+    """Where Chrome and Edge end this flow: the page they show, or the error they stop with."""
+    outcome = chromium_outcome(run.flow)
+    if outcome is None:
+        return None
+    return {"error": outcome.error, "status": outcome.status, "url": run.url(outcome.url) if outcome.url else None,
+            "step": outcome.step}
 
 
 def hop_details(run: RedirectsRun, hop: Hop) -> dict[str, Any]:
@@ -76,6 +83,7 @@ def hop_details(run: RedirectsRun, hop: Hop) -> dict[str, Any]:
         "kind": hop.kind.value,
         "url": run.url(hop.url),
         "same_site_request": hop.same_site,
+        "cross_site_redirect": hop.cross_site_redirect,
         "cookie_state": hop.jar_state,
         "cookies_sent": [c.name for c in hop.sent],
         "cookie_header_bytes": hop.cookie_header_bytes,
@@ -89,8 +97,11 @@ def hop_details(run: RedirectsRun, hop: Hop) -> dict[str, Any]:
         out["set_cookies"] = [o.as_evidence() for o in hop.set_cookies[:MAX_SET_COOKIES_IN_DETAILS]]
         if len(hop.set_cookies) > MAX_SET_COOKIES_IN_DETAILS:
             out["set_cookies_not_listed"] = len(hop.set_cookies) - MAX_SET_COOKIES_IN_DETAILS
+    if hop.retrieval.downgraded:
+        out["cookies_sent_despite_cross_site_redirect"] = [c.name for c in hop.retrieval.downgraded]
     if hop.error:
-        out["error"] = {"kind": hop.error_kind, "detail": run.text(hop.error)}
+        out["error"] = {"kind": hop.error_kind, "failure": hop.failure.value if hop.failure else None,
+                        "detail": run.text(hop.error)}
     if hop.body_truncated:
         out["body_truncated"] = True
     return out
@@ -106,8 +117,10 @@ def _answer_details(run: RedirectsRun, hop: Hop) -> dict[str, Any]:
     if hop.location is not None:
         out["location"] = run.url(hop.location)
         out["location_relative"] = not re.match(r"(?i)^\s*[a-z][a-z0-9+.-]*:", hop.location)
+    if len(hop.locations) > 1:
+        out["locations"] = [run.url(v) for v in hop.locations]
     if hop.location_problem:
-        out["location_problem"] = hop.location_problem
+        out["location_problem"] = hop.location_problem.value
     if hop.next_url:
         out["next_url"] = run.url(hop.next_url)
     return out

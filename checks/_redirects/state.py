@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checks._redirects.flow import Flow
+from checks._redirects.location import split_url
 from diagnose.check import Check, CheckContext, CheckRun
 
 
@@ -46,18 +47,8 @@ def under(host: str, domains: Iterable[str]) -> bool:
 
 
 def host_of(url: str) -> str:
-    import ada_url
-
-    try:
-        return str(ada_url.URL(url).hostname).strip("[]").lower()
-    except ValueError:
-        return ""
+    return split_url(url)[1]
 
 
 def path_of(url: str) -> str:
-    import ada_url
-
-    try:
-        return str(ada_url.URL(url).pathname) or "/"
-    except ValueError:
-        return "/"
+    return split_url(url)[2]

@@ -81,27 +81,30 @@ def registrable_of_official(domain: str) -> str | None:
     return registrable(domain)
 
 
-def dns_problem(hostname: str) -> str | None:
-    """Why ``hostname`` cannot exist in DNS, or None.
+def dns_problem(hostname: str) -> tuple[str, str] | None:
+    """``(kind, why)`` when ``hostname`` cannot exist in DNS, or None.
 
     WHATWG parsing skips DNS length checks (``VerifyDnsLength=false``) and lets
     invalid Punycode through, so an address can parse and still name a host
-    that no resolver could ever find.
+    that no resolver could ever find. ``kind`` is ``punycode`` (an ``xn--``
+    label that does not decode: Chromium refuses the address) or ``length``
+    (a label over 63 or a name over 253 characters, an empty label: browsers
+    open the address and then cannot reach it).
     """
     import ada_url
 
     name = hostname[:-1] if hostname.endswith(".") else hostname
+    length: tuple[str, str] | None = None
     if len(name) > 253:
-        return f"the host name is {len(name)} characters long; DNS allows at most 253"
-    labels = name.split(".")
-    for label in labels:
-        if not label:
-            return "the host name has an empty part (two dots in a row)"
-        if len(label) > 63:
-            return f"a part of the host name is {len(label)} characters long; DNS allows at most 63"
+        length = "length", f"the host name is {len(name)} characters long; DNS allows at most 253"
+    for label in name.split("."):
         if label.startswith("xn--") and ada_url.idna_to_unicode(label).startswith("xn--"):
-            return f"the part {label!r} is not valid Punycode, so no such name can be registered"
-    return None
+            return "punycode", f"the part {label[:80]!r} is not valid Punycode, so no such name can be registered"
+        if length is None and not label:
+            length = "length", "the host name has an empty part (two dots in a row)"
+        elif length is None and len(label) > 63:
+            length = "length", f"a part of the host name is {len(label)} characters long; DNS allows at most 63"
+    return length
 
 
 def to_unicode(hostname: str) -> str:

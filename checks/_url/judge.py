@@ -31,7 +31,7 @@ import re
 from typing import Any, NamedTuple
 
 from checks._url import homograph, hosts
-from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse
+from checks._url.parse import HOST_DOMAIN, Address, Rejection, parse, resolve_url
 from checks._url.policy import Policy
 from checks._url.redirects import decode_layers, known_redirector, redirect_values
 from checks._url.typosquat import within_one_edit
@@ -100,13 +100,26 @@ def judge(text: str, policy: Policy, depth: int = 0) -> Judgement:
     if address.host_type != HOST_DOMAIN:
         return _ip_address(address, opens, policy)
     problem = hosts.dns_problem(host)
-    if problem is not None:
-        return Judgement(INVALID, (Reason("url.invalid", {"reason": "impossible_host", "why": problem}),),
+    if problem is not None and (problem[0] == "punycode" or _named_like_official(host, policy)):
+        # Chromium refuses invalid Punycode; an official name no DNS can hold is no sign-in address.
+        return Judgement(INVALID, (Reason("url.invalid", {"reason": "impossible_host", "why": problem[1]}),),
                          address=address, opens_host=opens)
-    official = hosts.official_domain_of(host, policy.official_domains)
+    official = hosts.official_domain_of(host, policy.official_domains) if problem is None else None
     if official is not None:
         return _on_official_host(address, opens, official, policy)
-    return _elsewhere(address, opens, policy, depth)
+    judgement = _elsewhere(address, opens, policy, depth)
+    if problem is None:
+        return judgement
+    # Browsers open such an address (a label over 63 characters, say) and then cannot reach it:
+    # the person sees "This site can't be reached", or whatever a proxy answers. Not a parse error.
+    unreachable = Reason("url.unreachable_host", {"host": host.rstrip(".")[:253], "why": problem[1]})
+    return judgement._replace(reasons=(*judgement.reasons, unreachable))
+
+
+def _named_like_official(host: str, policy: Policy) -> bool:
+    """The host is an official domain or ends with one (by name alone: no PSL for a name DNS cannot hold)."""
+    name = host.rstrip(".")
+    return any(name == d or name.endswith("." + d) for d in policy.official_domains)
 
 
 # -- the vendor's own host ------------------------------------------------------------
@@ -166,8 +179,6 @@ def _offsite_redirects(address: Address, policy: Policy) -> list[tuple[str, str]
 
 def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
     """Where ``value`` leads when it leaves the official domains, else None."""
-    import ada_url
-
     cleaned = value.translate(_TAB_NEWLINE).lstrip(_C0_AND_SPACE)
     if ":" not in cleaned and not cleaned.startswith(("//", "/\\", "\\")):
         return None  # a relative path: it stays on the page's own host
@@ -175,11 +186,8 @@ def _leaves_to(value: str, base: str, policy: Policy) -> str | None:
     if lowered.startswith(_SCRIPT_SCHEMES):
         return lowered.split(":", 1)[0] + ": (runs code instead of opening a page)"
     for resolve_against in (base, None):
-        try:
-            target = ada_url.URL(cleaned, resolve_against) if resolve_against else ada_url.URL(cleaned)
-        except ValueError:
-            continue
-        if target.protocol not in ("http:", "https:"):
+        target = resolve_url(cleaned, resolve_against)
+        if target is None or target.protocol not in ("http:", "https:"):
             continue
         host = target.hostname
         if host and hosts.official_domain_of(host, policy.official_domains) is None:
@@ -205,6 +213,8 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
     label_u = hosts.to_unicode(label) if label else None
     signals = _homograph_signals(uni, hosts.to_unicode(suffix))
     resemblance = _resemblance(owner, label, label_u, suffix, uni, policy) if owner else None
+    if resemblance is None and owner:
+        resemblance = _split_brand(bare, suffix, policy)
     leading = _imitation_reasons(bare, uni, owner, signals, resemblance)
     places = _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target, policy)
     if places:
@@ -348,6 +358,23 @@ def _ascii_label_resemblance(label: str, suffix: str, policy: Policy) -> tuple[s
     for brand in policy.brand_labels:
         if len(brand) >= 4 and within_one_edit(label, brand):
             return "similar-spelling", policy.imitated(brand), "typosquat"
+    return None
+
+
+def _split_brand(host: str, suffix: str, policy: Policy) -> tuple[str, str, str] | None:
+    """The brand split by a dot across the registrable domain (``at.era.com`` reads as
+    ``atera.com``): the last labels before the public suffix, joined, are a brand label.
+
+    Chromium's lookalike check compares "separators removed" skeletons of top
+    domains the same way (``SkeletonType::kSeparatorsRemoved``).
+    """
+    if not suffix or not host.endswith("." + suffix):
+        return None
+    labels = host[: -len(suffix) - 1].split(".")
+    for count in range(2, min(len(labels), 4) + 1):
+        joined = "".join(labels[-count:]).replace("-", "")
+        if joined in policy.brand_labels and labels[-1] != joined:
+            return "dot-inserted", policy.imitated(joined), "typosquat"
     return None
 
 

@@ -6,8 +6,11 @@ every browser, while Python's ``urllib`` reports ``atera.com``. So the only
 parser used is the WHATWG URL Standard's (``ada_url``), the one browsers
 implement, and the judgement is always about the host it returns.
 
-Before parsing, the text gets what an address bar gives it: outer spaces and
-control characters trimmed; ``https://`` added to a scheme-less address
+Before parsing, the text gets what the URL Standard and an address bar give it:
+leading and trailing C0 controls and spaces trimmed (``"\\x00\\x1b http://x/ \\r"``
+is ``http://x/``); control characters inside are kept for the parser, which
+percent-encodes them (and refuses them in a host), and reported as obfuscation;
+``https://`` added to a scheme-less address
 (``app.atera.com/users/login``, ``app.atera.com:443/x``), which is recorded,
 because the person did not type it; never to an email address or free text,
 which a browser would search for instead of opening.
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 MAX_INPUT = 8192
 """Longest text judged, in characters; longer is not a sign-in address (and stays cheap)."""
@@ -35,7 +38,7 @@ WEB_SCHEMES = ("http", "https")
 
 _C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters other than tab and line breaks: never part of an address someone pasted."""
+"""Control characters other than tab and line breaks: the parser encodes them, a person never types them."""
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PORT = re.compile(r"^[^/\\?#@:\s]+:\d+(?:[/\\?#]|$)")
 _PATH_START = re.compile(r"[/\\?#]")
@@ -63,8 +66,8 @@ _KNOWN_SCHEMES = frozenset(
 class Rejection(NamedTuple):
     """Text that is not an address a browser would open.
 
-    ``reason`` is stable (``empty``, ``too_long``, ``not_text``,
-    ``control_characters``, ``email``, ``free_text``, ``unparsable``); ``why``
+    ``reason`` is stable (``empty``, ``too_long``, ``not_text``, ``email``,
+    ``free_text``, ``unparsable``); ``why``
     is a plain sentence fragment.
     """
 
@@ -115,8 +118,6 @@ def parse(text: str) -> Address | Rejection:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return Rejection("not_text", "it contains bytes that are not text (invalid Unicode)")
-    if _CONTROL.search(text):
-        return Rejection("control_characters", "it contains control characters (such as NUL) that no address has")
     trimmed = text.strip(_C0_AND_SPACE)
     if not trimmed:
         return Rejection("empty", "it is empty")
@@ -143,6 +144,24 @@ def parse(text: str) -> Address | Rejection:
         trimmed, fixup, url["href"], scheme, url.get("username", ""), bool(url.get("password")), hostname,
         host_type, url["port"], url["pathname"], url.get("search", ""), url.get("hash", ""), kinds, raw_host,
     )
+
+
+def resolve(text: str, base: str | None = None) -> str | None:
+    """The address ``text`` leads to from the page ``base``, as a browser resolves a link or
+    a redirect parameter's value (the URL Standard's parser, with ``base``); None when it is
+    not a URL. No fixup and no trimming beyond the standard's own."""
+    target = resolve_url(text, base)
+    return str(target.href) if target is not None else None
+
+
+def resolve_url(text: str, base: str | None = None) -> Any:
+    """:func:`resolve`, giving the parsed ``ada_url.URL`` (its parts are read without parsing again)."""
+    import ada_url
+
+    try:
+        return ada_url.URL(text, base) if base is not None else ada_url.URL(text)
+    except ValueError:
+        return None
 
 
 def _has_tab_newline(text: str) -> bool:
@@ -186,6 +205,8 @@ def _obfuscation(
     kinds: list[str] = []
     if _has_tab_newline(trimmed):
         kinds.append("tab_or_newline")
+    if _CONTROL.search(trimmed):
+        kinds.append("control_characters")
     before_query = _QUERY_START.split(cleaned, maxsplit=1)[0]
     if "\\" in before_query:
         kinds.append("backslash")

@@ -287,6 +287,8 @@ class DiagnosedScenario:
     scenario: Scenario
     report: Any
     extra: dict[str, Any] = field(default_factory=dict)
+    profile: Profile | None = None
+    """The vendor profile the scenario ran with (what "official" meant)."""
 
 
 async def diagnose_scenario(
@@ -315,4 +317,4 @@ async def diagnose_scenario(
             clock=run.clock or SystemClock(),
         )
         report = await diagnosis.run()
-    return DiagnosedScenario(chosen, report, run.observed)
+    return DiagnosedScenario(chosen, report, run.observed, run.profile)

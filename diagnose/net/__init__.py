@@ -27,7 +27,15 @@ from __future__ import annotations
 from diagnose.net.addresses import is_bogon, is_ip_literal, is_sinkhole
 from diagnose.net.dns import DNS_TIMEOUT, DnsError, DnsServerResolver, Lookup, PinnedResolver, Resolver, SystemResolver
 from diagnose.net.errors import Failure, FailureKind, Stage, classify, request_errors
-from diagnose.net.http import HTTP_TIMEOUT, MAX_BODY, USER_AGENT, BoundedBody, read_bounded
+from diagnose.net.http import (
+    HTTP_TIMEOUT,
+    LOCATION_HEADER,
+    MAX_BODY,
+    USER_AGENT,
+    BoundedBody,
+    read_bounded,
+    response_locations,
+)
 from diagnose.net.network import Net, Offline, OfflineNet
 from diagnose.net.tcp import TCP_TIMEOUT, TcpError, TcpProbe
 from diagnose.net.tls import CHAIN_LIMIT, TLS_TIMEOUT, ChainFetch, TlsHandshake
@@ -37,6 +45,7 @@ __all__ = [
     "CHAIN_LIMIT",
     "DNS_TIMEOUT",
     "HTTP_TIMEOUT",
+    "LOCATION_HEADER",
     "MAX_BODY",
     "TCP_TIMEOUT",
     "TLS_TIMEOUT",
@@ -65,4 +74,5 @@ __all__ = [
     "is_sinkhole",
     "read_bounded",
     "request_errors",
+    "response_locations",
 ]

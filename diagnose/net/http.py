@@ -18,6 +18,10 @@ MAX_BODY = 256 * 1024
 
 USER_AGENT = "login-doctor (+https://github.com/login-doctor; diagnostic, GET/HEAD only)"
 
+LOCATION_HEADER = b"X-Login-Doctor-Location"
+"""Where a response's ``Location`` headers are kept: the transport renames them so that httpx
+never tries to follow (and fail on) a redirect; see :func:`response_locations`."""
+
 
 @dataclass(frozen=True, slots=True)
 class BoundedBody:
@@ -44,3 +48,10 @@ async def read_bounded(response: httpx.Response, limit: int = MAX_BODY) -> Bound
             break
     await response.aclose()
     return BoundedBody(b"".join(chunks)[:limit], truncated)
+
+
+def response_locations(response: httpx.Response) -> tuple[bytes, ...]:
+    """Every ``Location`` header of ``response``, raw bytes in the order received (the
+    transport keeps them under :data:`LOCATION_HEADER`; see :mod:`diagnose.net.transport`)."""
+    wanted = (LOCATION_HEADER.lower(), b"location")
+    return tuple(value for name, value in response.headers.raw if name.lower() in wanted)

@@ -164,10 +164,11 @@ class Net:
         pins, trust settings and the given proxy.
 
         Redirects are never followed automatically (checks walk them hop by
-        hop) and no credentials are ever attached. Like any httpx client it
-        sends back, on later requests, cookies a server set on earlier ones:
-        a check that must control cookies uses one client per request and
-        keeps its own jar (the redirects check does). ``on_connect(host, port, address)``
+        hop; a response's ``Location`` is read with
+        :func:`~diagnose.net.http.response_locations`), no credentials are
+        ever attached, and cookies are neither kept nor sent back: a check that
+        needs cookies keeps its own jar and sends its own ``Cookie`` header (the
+        redirects check does). ``on_connect(host, port, address)``
         is told which address each connection reached. ``connect_timeout`` (TCP, TLS and the
         proxy's tunnel) is ``min(timeout, TCP_TIMEOUT)`` unless given: a check that has seen a
         slow handshake gives it the browser's patience. Catch
@@ -176,7 +177,7 @@ class Net:
         """
         import httpx
 
-        from diagnose.net.transport import ResolvingBackend, ResolvingTransport
+        from diagnose.net.transport import NoCookies, ResolvingBackend, ResolvingTransport
 
         transport = ResolvingTransport(
             ssl_context=self.verified_context() if verify else tls.handshake_context(),
@@ -189,7 +190,7 @@ class Net:
             trust_env=False,
             timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, TCP_TIMEOUT)),
             headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"},
-            cookies=None,
+            cookies=NoCookies(),
         )
 
     # -- UDP ------------------------------------------------------------------------

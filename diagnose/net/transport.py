@@ -19,6 +19,7 @@ This module imports httpx and httpcore; it is imported only when a client is bui
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
@@ -28,6 +29,7 @@ import httpx
 from diagnose.net.addresses import is_ip_literal
 from diagnose.net.dns import Lookup
 from diagnose.net.errors import NameNotResolved
+from diagnose.net.http import LOCATION_HEADER
 
 MAX_ADDRESSES = 4
 """Addresses of one name tried in turn before the connection is given up."""
@@ -155,7 +157,7 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
         assert isinstance(response.stream, AsyncIterable)
         return httpx.Response(
             status_code=response.status,
-            headers=response.headers,
+            headers=_location_aside(response.headers),
             stream=_ResponseStream(response.stream),
             extensions=response.extensions,
         )
@@ -164,6 +166,33 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
         if self._pool is not None:
             with httpx_exceptions():
                 await self._pool.aclose()
+
+
+def _location_aside(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers with every ``Location`` renamed to :data:`LOCATION_HEADER`.
+
+    httpx builds the next request of any 3xx that has a ``Location`` even when
+    redirects are not followed, and raises (``InvalidURL``, ``RemoteProtocolError``)
+    when it cannot: a ``Location: data:…`` or a space in its host loses the whole
+    response (encode/httpx#3706, still open). Checks walk redirects themselves,
+    the way a browser does, so the header goes under another name and httpx never
+    sees it; :func:`diagnose.net.http.response_locations` reads it back, raw and in order.
+    """
+    if not any(name.lower() == b"location" for name, _ in headers):
+        return headers
+    return [(LOCATION_HEADER if name.lower() == b"location" else name, value) for name, value in headers]
+
+
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: httpx's clients get it so that a ``Set-Cookie`` never
+    reaches Python's cookie parser (which overflows on a 309-digit ``Max-Age`` and drops or
+    keeps cookies unlike browsers). The redirects check sends its own ``Cookie`` header."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
 
 
 class _ResponseStream(httpx.AsyncByteStream):

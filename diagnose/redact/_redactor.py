@@ -349,14 +349,16 @@ class Redactor:
 
     # -- structured evidence ----------------------------------------------------
 
-    def evidence(self, value: Any, *, key: str | None = None) -> Any:
+    def evidence(self, value: Any, *, key: str | None = None, in_list: bool = False) -> Any:
         """A copy of a JSON-like value (mappings, lists, strings) with every string redacted.
 
         Strings under a credential-like key (``token``, ``password``,
         ``authorization``, ``set_cookie`` …) are redacted by that key;
-        ``[name, value]`` pairs of a credential header by the name; URLs as
-        URLs; everything else as free text. Numbers, booleans and None are
-        returned as they are.
+        ``[name, value]`` pairs of a credential header by the name (a pair is
+        an item of a list of pairs, or sits under a key naming headers: a
+        two-item list of cookie names such as ``["X-Auth-Token", "theme"]`` is
+        names, and names are not secrets); URLs as URLs; everything else as
+        free text. Numbers, booleans and None are returned as they are.
         """
         if isinstance(value, str):
             if key is not None:
@@ -368,7 +370,8 @@ class Redactor:
             return {k: self.evidence(v, key=str(k)) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             if (
-                len(value) == 2
+                (in_list or (key is not None and "header" in normalise(key)))
+                and len(value) == 2
                 and isinstance(value[0], str)
                 and isinstance(value[1], str)
                 and p.HEADER_PAIR_NAME.match(value[0])
@@ -376,7 +379,7 @@ class Redactor:
             ):
                 pair = [value[0], self.header(value[0], value[1])]
                 return tuple(pair) if isinstance(value, tuple) else pair
-            items = [self.evidence(v) for v in value]
+            items = [self.evidence(v, in_list=True) for v in value]
             return tuple(items) if isinstance(value, tuple) else items
         return value
 

@@ -18,9 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from diagnose.checklist import ChecklistItem, decide
 from diagnose.model import ChecklistItemResult, CheckResult, Report, Status, worst_status
 from diagnose.profiles import Profile
 from diagnose.registry import Plan
+
+_NO_PROFILE = Profile(name="preview", vendor="", default_url="", official_domains=(), signin_urls=())
+"""Statuses need no profile (it only adds vendor facts to the advice)."""
 
 EXTRA_ROW_PREFIX = "check:"
 """Key prefix of rows for checks that no checklist item names."""
@@ -38,6 +42,11 @@ class Row:
     advice: str = ""
     """What to do before any result is known (manual advice, or the generic hint)."""
     steps: tuple[str, ...] = ()
+    item: ChecklistItem | None = None
+    """The checklist item the row shows (None for a check outside the checklist)."""
+    idle_status: Status | None = None
+    """Shown before a run when none of the row's checks is in the plan: what the item will be (``manual``
+    for an item the person checks when nothing decides it, else ``skip``); None: "not run yet"."""
 
     @property
     def manual(self) -> bool:
@@ -72,7 +81,12 @@ def build_rows(plan: Plan, profile: Profile) -> tuple[Row, ...]:
     # Deciding with no results gives each item its "unknown"/manual advice,
     # with the profile's vendor facts added, exactly as a report would.
     idle = {i.id: i for i in evaluate((), profile, items)}
-    rows = [Row(item.id, item.title, item.checks, idle[item.id].advice, item.steps) for item in items]
+    planned = {info.id for info in plan.checks}
+    rows = [
+        Row(item.id, item.title, _row_checks(item, planned), idle[item.id].advice, item.steps, item,
+            None if planned & set(item.checks) else idle[item.id].status)
+        for item in items
+    ]
     covered = {c for item in items for c in item.checks}
     rows.extend(
         Row(f"{EXTRA_ROW_PREFIX}{info.id}", info.cls.title, (info.id,), info.cls.description)
@@ -80,6 +94,11 @@ def build_rows(plan: Plan, profile: Profile) -> tuple[Row, ...]:
         if info.id not in covered
     )
     return tuple(rows)
+
+
+def _row_checks(item: ChecklistItem, planned: set[str]) -> tuple[str, ...]:
+    """The item's checks a run can show: a browser recording's checks only when the plan has them."""
+    return tuple(dict.fromkeys(i.check for i in item.inputs if not i.recording or i.check in planned))
 
 
 class Phase(StrEnum):
@@ -149,6 +168,8 @@ class RunState:
             item = self.item_result(row.key)
             return RowView(Activity.DONE, Status.MANUAL, item.advice if item else row.advice)
         if self.phase is Phase.IDLE:
+            if row.idle_status is not None:
+                return RowView(Activity.DONE, row.idle_status, row.advice)
             return RowView(Activity.IDLE, None, row.advice)
         item = self.item_result(row.key)
         if item is not None:
@@ -166,10 +187,13 @@ def _view_from_results(
 ) -> RowView:
     mine = [c for c in row.checks if c in planned]
     if not mine:
-        # None of its checks is part of this run (not installed, or left out):
-        # the row is skipped, never shown as passed.
-        return RowView(Activity.DONE, Status.SKIP, row.advice)
+        # None of its checks is part of this run (not installed, or left out): the row is skipped (or
+        # the person's to check), never shown as passed.
+        status = decide(row.item, {}, _NO_PROFILE).status if row.item is not None else Status.SKIP
+        return RowView(Activity.DONE, status, row.advice)
     if all(c in results for c in mine):
+        if row.item is not None:  # decided as the report will decide it
+            return RowView(Activity.DONE, decide(row.item, results, _NO_PROFILE).status, row.advice)
         return RowView(Activity.DONE, worst_status(results[c].status for c in mine), row.advice)
     if phase is Phase.DONE:
         return RowView(Activity.DONE, Status.ERROR, failure or row.advice)
@@ -180,13 +204,16 @@ def _view_from_results(
 
 def recording_rows(profile: Profile, report: Report) -> tuple[Row, ...]:
     """The rows for a report on a browser's recording (``login-doctor har``): the checklist as
-    a recording decides it (:func:`diagnose.checklist.for_recording`), then the report's checks
-    that no item names (``har``: what the recording cannot tell)."""
-    from diagnose.checklist import evaluate, for_recording
+    a recording decides it (the recording's checks are inputs like any other; a live check it cannot
+    run says so through ``absent``), then the report's checks that no item names (``har``: what the
+    recording cannot tell)."""
+    from diagnose.checklist import evaluate, load_checklist
 
-    items = for_recording()
+    items = load_checklist()
+    present = {c.id for c in report.checks}
     idle = {i.id: i for i in evaluate((), profile, items)}
-    rows = [Row(item.id, item.title, item.checks, idle[item.id].advice, item.steps) for item in items]
+    rows = [Row(item.id, item.title, _row_checks(item, present), idle[item.id].advice, item.steps, item)
+            for item in items]
     covered = {c for item in items for c in item.checks}
     rows.extend(Row(f"{EXTRA_ROW_PREFIX}{c.id}", c.title, (c.id,)) for c in report.checks if c.id not in covered)
     return tuple(rows)

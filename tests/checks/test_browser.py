@@ -599,12 +599,12 @@ def test_settings_carry_the_browser_profile_folders(tmp_path: Path) -> None:
 def test_the_checklist_names_browser_codes_that_exist() -> None:
     """The checklist items the browser check will decide (phase 2) name only catalogued codes,
     each on one item, and every code a finding about the person's browser can carry is placed."""
-    import tomllib
-
     from diagnose.check import builtin_catalogue
+    from diagnose.checklist import load_checklist, matches
 
-    items = tomllib.loads((ROOT / "diagnose" / "checklist.toml").read_text("utf-8"))["item"]
-    placed = [code for item in items for code in item.get("codes", [])]
+    patterns = [(item.id, p) for item in load_checklist() for i in item.inputs if i.check == "browser" for p in i.codes]
     catalogue = {c for c in builtin_catalogue() if c.startswith("browser.")}
-    assert set(placed) <= catalogue and len(placed) == len(set(placed))
-    assert catalogue - set(placed) == {"browser.profile_locked", "browser.profile_unreadable"}
+    placed = {c: [item for item, p in patterns if matches(c, (p,))] for c in catalogue}
+    assert all(any(matches(c, (p,)) for c in catalogue) for _item, p in patterns)  # every pattern names codes
+    assert all(len(items) <= 1 for items in placed.values()), placed  # each code on one item
+    assert {c for c, items in placed.items() if not items} == {"browser.profile_locked", "browser.profile_unreadable"}

@@ -24,8 +24,7 @@ from checks._certificate.interception import match_bad_root, match_product
 from checks._certificate.names import match_host, wildcard_covers
 from checks.certificate import CertificateCheck
 from diagnose.check import CheckContext
-from diagnose.facts import ClockOffset
-from diagnose.lab.pki import CertificateAuthority, now
+from diagnose.lab.pki import CertificateAuthority
 from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, all_scenarios, diagnose_scenario, signin_app
 from diagnose.lab.scenarios.certificate import OffsetClock
 from diagnose.lab.servers import LabServer, server_context
@@ -78,7 +77,7 @@ def test_every_certificate_code_has_a_scenario() -> None:
 
     covered = {code for name in SCENARIOS for code in all_scenarios()[name].codes}
     missing = set(load_catalogue("certificate")) - covered - {"certificate.clock_skew"}
-    assert not missing  # clock_skew needs the clock check's result: test_clock_* below
+    assert not missing  # clock_skew needs the clock check's result: scenario clock-ahead-400d-ntp-blocked
 
 
 # ------------------------------------------------------------------ evidence
@@ -301,7 +300,8 @@ async def test_an_unreadable_chain_is_an_error_never_a_pass() -> None:
     assert outcome.details["tls"]["error"] == "not_tls"
 
 
-# ------------------------------------------------------------------ the clock
+# ------------------------------------------------------------------ running the check alone
+# (the clock: tests/checks/test_certificate_clock.py)
 
 
 def context(run: Any, *, clock: Any = None, results: dict[str, CheckResult] | None = None) -> CheckContext:
@@ -312,70 +312,6 @@ def context(run: Any, *, clock: Any = None, results: dict[str, CheckResult] | No
 
     return CheckContext(target=target, profile=run.profile, settings=run.settings, net=run.net,
                         clock=clock or run.clock or SystemClock(), results=results or {})
-
-
-def clock_result(offset: float, status: Status = Status.FAIL) -> CheckResult:
-    """What the clock check reports (only its ``status`` and its ClockOffset fact are read)."""
-    return CheckResult(id="clock", title="clock", status=status, summary="", duration_ms=1,
-                       details={"offset_s": offset}, facts=(ClockOffset(offset, 0.5, "ntp"),))
-
-
-async def run_with_clock(issued_days: tuple[float, float], offset: float | None, status: Status = Status.FAIL,
-                         ) -> Any:
-    async with Lab() as lab:
-        issued = lab.issue([HOST], not_before=now() + dt.timedelta(days=issued_days[0]),
-                           not_after=now() + dt.timedelta(days=issued_days[1]))
-        server = await lab.https(signin_app(), issued=issued)
-        dns = await lab.dns({HOST: ["127.0.0.1"]})
-        run = lab.run(f"https://{HOST}:{server.port}{SIGNIN_PATH}", dns=dns)
-        results = {"clock": clock_result(offset, status)} if offset is not None else {}
-        return await CertificateCheck().run(context(run, clock=OffsetClock(offset or 0.0), results=results))
-
-
-async def test_clock_far_ahead_is_blamed_instead_of_the_certificate() -> None:
-    outcome = await run_with_clock((-1, 89), 400 * 86400.0)
-    assert [f.code for f in outcome.findings] == ["certificate.clock_skew"]
-    finding = outcome.findings[0]
-    assert "400 days (ahead)" in finding.message and "automatic date and time" in finding.remediation
-    assert finding.evidence["looks"] == "expired"
-    assert outcome.details["clock"]["offset_s"] == 400 * 86400.0
-
-
-async def test_clock_far_behind_explains_not_yet_valid() -> None:
-    outcome = await run_with_clock((-1, 89), -30 * 86400.0)
-    assert [f.code for f in outcome.findings] == ["certificate.clock_skew"]
-    assert outcome.findings[0].evidence["looks"] == "not yet valid"
-
-
-async def test_without_a_clock_result_the_dates_are_judged_by_this_device() -> None:
-    outcome = await run_with_clock((-1, 89), None)  # device clock right, cert valid: pass
-    assert outcome.findings == () and outcome.resolved_status() is Status.PASS
-    diagnosed = await diagnose_scenario("certificate-clock-ahead")  # device 400 days ahead, no clock check
-    assert [f.code for f in certificate_result(diagnosed.report).findings] == ["certificate.expired"]
-
-
-async def test_a_really_expired_certificate_stays_expired_whatever_the_clock() -> None:
-    outcome = await run_with_clock((-100, -10), 3600.0, Status.WARN)
-    assert [f.code for f in outcome.findings] == ["certificate.expired"]
-    assert outcome.findings[0].evidence["clock_offset_s"] == 3600.0
-
-
-async def test_a_clock_result_without_an_offset_is_ignored() -> None:
-    for unmeasurable in (float("nan"), float("inf")):
-        with pytest.raises(ValueError):
-            ClockOffset(unmeasurable, 0.5, "ntp")  # a fact cannot hold what was not measured
-    for bad in (float("nan"), "12", True):  # an offset in the details alone is not a fact
-        result = CheckResult(id="clock", title="clock", status=Status.FAIL, summary="", duration_ms=1,
-                             details={"offset_s": bad})
-        from checks.certificate import clock_offset
-
-        ctx = CheckContext(target=Target("x", "https://x", "x"), profile=None, settings=None,  # type: ignore[arg-type]
-                           net=None, clock=OffsetClock(0), results={"clock": result})
-        assert clock_offset(ctx) is None
-    errored = clock_result(50.0, Status.ERROR)
-    ctx = CheckContext(target=Target("x", "https://x", "x"), profile=None, settings=None,  # type: ignore[arg-type]
-                       net=None, clock=OffsetClock(0), results={"clock": errored})
-    assert clock_offset(ctx) is None
 
 
 # ------------------------------------------------------------------ rules and data

@@ -161,19 +161,23 @@ def test_empty_cookie_is_no_content() -> None:
 # --------------------------------------------------------------------- domains
 
 
+BOTH = {Exclusion.DOMAIN_MISMATCH, Exclusion.INVALID_DOMAIN}
+"""What Chromium 156 says of a Domain on another site (measured): DomainMismatch and InvalidDomain."""
+
+
 def test_domain_of_another_site_is_invalid() -> None:
     _jar, outcome = store("d=1; Domain=example.com")
-    assert outcome.reasons == (Exclusion.INVALID_DOMAIN,)
+    assert set(outcome.reasons) == BOTH
     assert not outcome.public_suffix_domain
 
 
 def test_public_suffix_domain_is_invalid() -> None:
     _jar, outcome = store("d=1; Domain=co.uk", CookieUrl("https", "shop.co.uk", "/"))
-    assert outcome.reasons == (Exclusion.INVALID_DOMAIN,)
+    assert set(outcome.reasons) == BOTH
     assert outcome.public_suffix_domain
     # An unlisted top-level domain counts as a public suffix (the list's default rule "*").
     _jar, tld = store("d=1; Domain=test")
-    assert tld.reasons == (Exclusion.INVALID_DOMAIN,) and tld.public_suffix_domain
+    assert set(tld.reasons) == BOTH and tld.public_suffix_domain
 
 
 def test_public_suffix_equal_to_the_host_becomes_host_only() -> None:
@@ -199,9 +203,23 @@ def test_ip_hosts_only_take_their_own_address() -> None:
 
 
 def test_non_ascii_domain_is_refused() -> None:
+    """Chromium 156 says InvalidDomain only (kCookieDomainRejectNonASCII is not on; measured)."""
     _jar, outcome = store("d=1; Domain=bücher.test")
-    assert outcome.reasons == (Exclusion.DOMAIN_NON_ASCII,)
+    assert outcome.reasons == (Exclusion.INVALID_DOMAIN,)
     assert outcome.reasons[0].devtools == "InvalidDomain"
+
+
+@pytest.mark.parametrize(("domain", "mismatch"), [
+    ("other-lab.test", True), ("test", True), (".test", True), ("..test", True), ("evil.test", True),
+    ("atera-lab.test.evil", True), ("..app.atera-lab.test", False), ("...atera-lab.test", False),
+    ("sub.app.atera-lab.test", False), ("pp.atera-lab.test", False), ("x..atera-lab.test", False),
+    ("app.atera-lab.test:443", False), ("atera%2Dlab.test", False), ("%61tera-lab.test", False),
+])
+def test_a_refused_domain_of_another_site_also_mismatches(domain: str, mismatch: bool) -> None:
+    """Measured in Chromium 156: DomainMismatch joins InvalidDomain when the Domain names another site."""
+    _jar, outcome = store(f"c=1; Secure; Domain={domain}")
+    expected = {Exclusion.INVALID_DOMAIN} | ({Exclusion.DOMAIN_MISMATCH} if mismatch else set())
+    assert set(outcome.reasons) == expected
 
 
 def test_insecure_origin_cannot_overwrite_a_secure_cookie() -> None:
@@ -339,3 +357,103 @@ def test_invalid_cookie_dates(text: str) -> None:
 )
 def test_refresh_content(content: str, expected: tuple[float, str | None] | None) -> None:
     assert parse_refresh(content) == expected
+
+
+# --------------------------------------------------------------------- issue 13: as Chromium 156 measured
+
+
+def test_only_one_leading_dot_of_a_domain_is_dropped() -> None:
+    """``Domain=..atera-lab.test``: browsers strip one dot, so ".atera-lab.test" matches no host."""
+    _jar, outcome = store("dd=1; Domain=..atera-lab.test")
+    assert not outcome.stored and outcome.reasons == (Exclusion.INVALID_DOMAIN,)
+    _jar, outcome = store("d1=1; Domain=.atera-lab.test")
+    assert outcome.stored and outcome.attributes["domain"] == "atera-lab.test"
+
+
+@pytest.mark.parametrize("domain", ["atera-lab.test.", "app.atera-lab.test.", "."])
+def test_a_trailing_dot_or_a_lone_dot_in_domain_gives_both_chromium_reasons(domain: str) -> None:
+    _jar, outcome = store(f"td=1; Domain={domain}")
+    assert set(outcome.reasons) == {Exclusion.DOMAIN_MISMATCH, Exclusion.INVALID_DOMAIN}
+
+
+def test_percent_in_a_domain_is_invalid() -> None:
+    _jar, outcome = store("pc=1; Domain=atera%2Dlab.test")
+    assert outcome.reasons == (Exclusion.INVALID_DOMAIN,)
+
+
+def test_domain_is_compared_without_case() -> None:
+    _jar, outcome = store("up=1; Domain=ATERA-LAB.TEST")
+    assert outcome.stored and outcome.attributes["domain"] == "atera-lab.test"
+
+
+@pytest.mark.parametrize("digits", [309, 400, 1024])
+def test_max_age_of_hundreds_of_digits_is_clamped_not_a_crash(digits: int) -> None:
+    jar, outcome = store(f"big=1; Max-Age={'9' * digits}")
+    assert outcome.stored and Note.EXPIRY_CLAMPED_TO_400_DAYS in outcome.notes
+    assert jar.cookies()[0].expiry == NOW + MAX_LIFETIME_SECONDS
+    assert outcome.requested_lifetime_days is not None and outcome.requested_lifetime_days > 10**12
+    json.dumps(outcome.as_evidence())
+
+
+def test_a_max_age_over_1024_bytes_is_an_ignored_attribute() -> None:
+    jar, outcome = store(f"big=1; Max-Age={'9' * 5000}")
+    assert outcome.stored and outcome.notes == (Note.ATTRIBUTE_VALUE_EXCEEDS_MAX_SIZE,)
+    assert jar.cookies()[0].expiry is None
+
+
+def test_a_negative_max_age_of_hundreds_of_digits_deletes() -> None:
+    jar, _ = store("x=1")
+    _jar, outcome = store(f"x=2; Max-Age=-{'9' * 400}", jar=jar)
+    assert outcome.deleted and jar.cookies() == ()
+
+
+@pytest.mark.parametrize("line", [
+    "t=1; Domain=test\t.co; Domain=atera-lab.test", "t=1; Path=/te\tst; Path=/", "t=1; Max-Age=10\t00",
+    "t=1; Sec\ture", "t=1; Http\tOnly", "t=1; SameSite=No\tne; SameSite=None; Secure", "te\tst=1", "t=9\tvalue",
+])
+def test_a_tab_inside_any_part_of_the_line_is_a_disallowed_character(line: str) -> None:
+    """Chromium 156 refuses the whole line (WPT and 6265bis accept it: a listed deviation)."""
+    _jar, outcome = store(line)
+    assert outcome.reasons == (Exclusion.DISALLOWED_CHARACTER,)
+
+
+@pytest.mark.parametrize("line", ["t=1; Secure\t", "t=1; Max-Age=1000\t", "t=1\t; Path=/", "\tt=1"])
+def test_a_tab_at_either_end_of_a_part_is_trimmed(line: str) -> None:
+    _jar, outcome = store(line)
+    assert outcome.stored
+
+
+def test_strict_cookies_after_a_cross_site_detour_are_sent_and_marked() -> None:
+    jar, _ = store("st=1; Secure; SameSite=Strict")
+    store("lx=1; Secure; SameSite=Lax", jar=jar)
+    plain = jar.retrieve(HTTPS, NOW)
+    assert {c.name for c in plain.sent} == {"st", "lx"} and plain.downgraded == ()
+    detour = jar.retrieve(HTTPS, NOW, cross_site_redirect=True)
+    assert {c.name for c in detour.sent} == {"st", "lx"}
+    assert [c.name for c in detour.downgraded] == ["st"]
+
+
+# --------------------------------------------------------------------- the public API other checks use
+
+def test_the_public_cookie_api_of_the_redirects_check_is_the_jar_itself() -> None:
+    """``login-doctor har`` and the browser check import these from ``checks.redirects``: each name
+    must stay there and be the very object the jar uses (not a copy that could drift)."""
+    import checks.redirects as public
+    from checks._redirects import cookie_findings, cookies, rules
+
+    assert sorted(public.__all__) == sorted([
+        "SERVER_LIMITS", "CookieJar", "CookieUrl", "Exclusion", "Note", "RedirectsCheck", "SetCookieOutcome",
+        "domain_match", "is_loopback_host", "path_match", "registrable_domain",
+    ])
+    assert public.SERVER_LIMITS is cookie_findings.SERVER_LIMITS
+    assert (public.CookieJar, public.SetCookieOutcome) == (cookies.CookieJar, cookies.SetCookieOutcome)
+    for name in ("CookieUrl", "Exclusion", "Note", "domain_match", "is_loopback_host", "path_match",
+                 "registrable_domain"):
+        assert getattr(public, name) is getattr(rules, name), name
+    # And they work as the har replay uses them.
+    jar = public.CookieJar()
+    outcome = jar.receive("sid=1; Secure", public.CookieUrl("http", "app.atera-lab.test", "/"), NOW)
+    assert isinstance(outcome, public.SetCookieOutcome) and not outcome.stored
+    assert public.registrable_domain("app.atera.com") == "atera.com"
+    assert public.domain_match("app.atera.com", "atera.com") and public.path_match("/users/login", "/users")
+    assert public.is_loopback_host("localhost")

@@ -73,7 +73,7 @@ def test_catalogue_has_every_code_with_plain_words() -> None:
         "url.not_https", "url.userinfo", "url.ip_address", "url.nondefault_port", "url.trailing_dot",
         "url.obfuscated", "url.homograph", "url.typosquat", "url.brand_embedded", "url.unofficial",
         "url.unsupported_scheme", "url.invalid", "url.offsite_redirect_param", "url.shortener",
-        "url.not_signin_page",
+        "url.not_signin_page", "url.unreachable_host",
     }
     assert set(URL_CODES) == expected
     for code in URL_CODES:
@@ -280,16 +280,16 @@ def test_properties_on_a_large_generated_table() -> None:
         ("x" * (1 << 20), "too_long"),
         ("https://app.atera.com/\udc80", "not_text"),
         ("\ud800", "not_text"),
-        ("https://app.atera.com/users/login\x00", "control_characters"),
-        ("\x00https://app.atera.com/users/login", "control_characters"),
-        ("https://app\x00.atera.com/", "control_characters"),
+        ("https://app\x00.atera.com/", "unparsable"),
         ("https://" + "a." * 10_000 + "atera.com/", "too_long"),
         ("https://" + "a." * 4_000 + "atera.com/", "impossible_host"),
     ],
-    ids=["1MB-url", "1MB-text", "lone-surrogate", "only-surrogate", "nul-end", "nul-start", "nul-host",
+    ids=["1MB-url", "1MB-text", "lone-surrogate", "only-surrogate", "nul-host",
          "10000-labels", "4000-labels"],
 )
 def test_hostile_input_is_invalid(text: str, reason: str) -> None:
+    """A NUL at either end is trimmed as the URL Standard trims C0 controls (see the table);
+    inside a host it makes the address unparsable."""
     details, codes, status = assess(text)
     assert details["verdict"] == "invalid"
     assert codes == ["url.invalid"]

@@ -100,6 +100,12 @@ CASES: tuple[Case, ...] = (
     Case("https://аtегa.com/", LOOKALIKE, ("url.homograph",)),
     Case("https://аtera.net/", LOOKALIKE, ("url.homograph",)),
     Case("https://atrea.com/", LOOKALIKE, ("url.typosquat",), kind="transposition"),
+    # Issue 13: the brand split by a dot across the registrable domain (era.com) reads as atera.com.
+    Case("https://at.era.com/users/login", LOOKALIKE, ("url.typosquat",), "at.era.com", kind="dot-inserted"),
+    Case("https://app.ate.ra.com/users/login", LOOKALIKE, ("url.typosquat",), kind="dot-inserted"),
+    # A label over 63 characters: browsers open it and cannot reach it; still a lookalike, not a parse error.
+    Case("https://" + "a" * 70 + ".atera-login.com/", LOOKALIKE, ("url.typosquat", "url.unreachable_host")),
+    Case("https://" + "b" * 64 + ".example.com/", UNRELATED, ("url.unofficial", "url.unreachable_host")),
     Case("https://atra.com/", LOOKALIKE, ("url.typosquat",), kind="omission"),
     Case("https://attera.com/", LOOKALIKE, ("url.typosquat",), kind="repetition"),
     Case("https://atora.com/", LOOKALIKE, ("url.typosquat",), kind="vowel-swap"),
@@ -128,6 +134,8 @@ CASES: tuple[Case, ...] = (
     Case("http://1.2.3.4/atera/login", LOOKALIKE, ("url.brand_embedded", "url.ip_address", "url.not_https")),
     # -- unrelated: not the vendor's, no imitation -----------------------------------------
     Case("https://example.com/", UNRELATED, ("url.unofficial",), "example.com"),
+    # WHATWG trims leading and trailing C0 controls and spaces (urltestdata.json #290).
+    Case("\x00\x1b http://example.com/\x1f \r", UNRELATED, ("url.unofficial", "url.not_https"), "example.com"),
     Case("https://evil.net:8080/", UNRELATED, ("url.nondefault_port",)),
     Case("http://evil.net/", UNRELATED, ("url.not_https",)),
     Case("https://microsoft.com@evil.net/", UNRELATED, ("url.userinfo",), "evil.net"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import ClassVar
 
 from diagnose.check import Check, CheckContext, FindingSpec, Outcome
-from diagnose.model import Severity, Status
+from diagnose.model import CheckResult, Severity, Status
 
 CATALOGUE = {
     "alpha.broken": FindingSpec(Severity.HIGH, "Alpha is broken on {host}.", "Fix alpha."),
@@ -187,3 +189,71 @@ class AlphaReadsNeedsReader(Check):
         run = self.start(ctx)
         other = await run.result_later("needs_reader")
         return run.outcome("needs_reader said " + ("nothing" if other is None else other.status.value))
+
+
+class JudgesAlpha(Check):
+    """Finishes at once on its own evidence; re-judges its result with alpha's at the end of the run."""
+
+    id = "judges_alpha"
+    title = "Judges alpha"
+    failure_title = "Judges alpha (failed)"
+    description = "Passes on its own; fails once alpha's result says alpha is broken."
+    reconciles_with = ("alpha",)
+    findings: ClassVar[Mapping[str, FindingSpec]] = {
+        "judges_alpha.because_alpha": FindingSpec(Severity.HIGH, "Alpha is broken, so this is too.", "Fix alpha first."),
+    }
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("Fine on my own.", details={"saw_at_start": sorted(ctx.results)})
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        alpha = others.get("alpha")
+        if alpha is None:
+            return self.outcome("Fine on my own; alpha did not take part.", details={**own.details, "others": []})
+        if alpha.status is not Status.FAIL:
+            return None
+        return self.outcome("Broken because alpha is.", [self.finding("judges_alpha.because_alpha")],
+                            details={**own.details, "others": sorted(others)})
+
+
+class MutualOne(Check):
+    """Reconciles with ``mutual_two``, which reconciles with it: each must see the other's own result."""
+
+    id = "mutual_one"
+    title = "Mutual one"
+    failure_title = "Mutual one (failed)"
+    description = "Says what mutual_two said."
+    reconciles_with = ("mutual_two",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("one: own")
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        return self.outcome(f"one saw [{others['mutual_two'].summary}]")
+
+
+class MutualTwo(MutualOne):
+    id = "mutual_two"
+    title = "Mutual two"
+    failure_title = "Mutual two (failed)"
+    reconciles_with = ("mutual_one",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("two: own")
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        return self.outcome(f"two saw [{others['mutual_one'].summary}]")
+
+
+class ReconcileCrashes(Check):
+    id = "reconcile_crashes"
+    title = "Reconcile crashes"
+    failure_title = "Reconcile crashes (failed)"
+    description = "Its reconciliation raises."
+    reconciles_with = ("alpha",)
+
+    async def run(self, ctx: CheckContext) -> Outcome:
+        return self.outcome("fine")
+
+    def reconcile(self, own: CheckResult, others: Mapping[str, CheckResult]) -> Outcome | None:
+        raise ZeroDivisionError("oops")

@@ -392,3 +392,15 @@ def test_property_no_sensitive_parameter_survives_in_a_url(secret: str, name: st
 def test_property_no_credential_header_value_survives(secret: str, header: str, scheme: str) -> None:
     assert secret not in Redactor().header(header, f"{scheme}{secret}")
     assert secret not in Redactor().text(f"{header}: {scheme}{secret}")
+
+
+def test_a_list_of_two_cookie_names_is_not_taken_for_a_header_pair() -> None:
+    """Issue 13: in a header-too-large flow the second cookie's name showed as [redacted],
+    because ["ESTSAUTH1", "ESTSAUTH2"] looked like a (sensitive header, value) pair."""
+    redactor = Redactor()
+    out = redactor.evidence({"cookies_sent": ["ESTSAUTH1", "ESTSAUTH2"], "names": ["X-Auth-Token", "theme"]})
+    assert out == {"cookies_sent": ["ESTSAUTH1", "ESTSAUTH2"], "names": ["X-Auth-Token", "theme"]}
+    assert redactor.fields == ()
+    # Pairs in a list of pairs, or under a key naming headers, are still header pairs.
+    pairs = redactor.evidence({"headers": [["X-Auth-Token", SECRET]], "request_headers": ["Cookie", f"a={SECRET}"]})
+    assert SECRET not in repr(pairs)

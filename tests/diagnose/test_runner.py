@@ -18,7 +18,9 @@ from reports.schema import validation_errors
 def _ep(name: str) -> EntryPoint:
     cls = {"alpha": "Alpha", "beta": "Beta", "needs_alpha": "NeedsAlpha", "crashes": "Crashes",
            "slow": "Slow", "forever": "Forever", "manualish": "Manual", "reads_alpha_later": "ReadsAlphaLater",
-           "needs_reader": "NeedsReader", "alpha_reads_later": "AlphaReadsNeedsReader"}[name]
+           "needs_reader": "NeedsReader", "alpha_reads_later": "AlphaReadsNeedsReader",
+           "judges_alpha": "JudgesAlpha", "mutual_one": "MutualOne", "mutual_two": "MutualTwo",
+           "reconcile_crashes": "ReconcileCrashes"}[name]
     return EntryPoint(name=name, value=f"tests.diagnose.fake_checks:{cls}", group="login_doctor.checks")
 
 
@@ -126,8 +128,8 @@ async def test_skip_of_required_dependency_skips_dependant() -> None:
     needs = report.check("needs_alpha")
     assert needs is not None and needs.status is Status.SKIP
     assert "left out" in needs.summary
-    # Nothing decided: the run must not read as passed.
-    assert report.status is Status.ERROR
+    # Nothing decided: the run reads as skipped (never passed, and nothing errored).
+    assert report.status is Status.SKIP
 
 
 async def test_explicit_status_is_kept() -> None:
@@ -187,3 +189,49 @@ async def test_reading_later_never_waits_for_a_check_that_waits_for_this_one() -
     assert reader is not None and reader.summary == "alpha said nothing"
     assert reader.details["not_finished"] == []  # not waited for at all, not waited out
     assert report.duration_ms < 1000
+
+
+# ------------------------------------------------------------------ reconciling at the end
+
+
+async def test_a_reconciling_check_does_not_wait_and_is_rejudged_at_the_end() -> None:
+    d = _diagnosis(["alpha", "judges_alpha"], host="bad.test")
+    report, events = await _run(d)
+    finished = [e for e in events if isinstance(e, CheckFinished)]
+    # judges_alpha finished on its own first (alpha sleeps 0.2 s), then was revised once alpha had failed.
+    assert [(e.result.id, e.result.status, e.revised) for e in finished] == [
+        ("judges_alpha", Status.PASS, False), ("alpha", Status.FAIL, False), ("judges_alpha", Status.FAIL, True)]
+    judge = report.check("judges_alpha")
+    assert judge is not None and judge.status is Status.FAIL and judge.summary == "Broken because alpha is."
+    assert [f.code for f in judge.findings] == ["judges_alpha.because_alpha"]
+    assert judge.details["saw_at_start"] == [] and judge.details["others"] == ["alpha"]
+    assert judge.title == "Judges alpha (failed)" and judge.duration_ms < 150
+    assert finished[-1].done == finished[-1].total == 2
+
+
+async def test_a_reconciliation_that_keeps_the_result_emits_nothing_more() -> None:
+    report, events = await _run(_diagnosis(["alpha", "judges_alpha"]))
+    assert [e.result.id for e in events if isinstance(e, CheckFinished)] == ["judges_alpha", "alpha"]
+    judge = report.check("judges_alpha")
+    assert judge is not None and judge.status is Status.PASS and judge.summary == "Fine on my own."
+
+
+async def test_reconcile_is_asked_even_when_the_other_check_is_not_in_the_run() -> None:
+    report, _ = await _run(_diagnosis(["judges_alpha"]))
+    judge = report.check("judges_alpha")
+    assert judge is not None and judge.summary == "Fine on my own; alpha did not take part."
+
+
+async def test_mutual_reconciliations_each_see_the_others_own_result() -> None:
+    report, _ = await _run(_diagnosis(["mutual_one", "mutual_two"]))
+    one, two = report.check("mutual_one"), report.check("mutual_two")
+    assert one is not None and one.summary == "one saw [two: own]"
+    assert two is not None and two.summary == "two saw [one: own]"
+
+
+async def test_a_crash_while_reconciling_is_an_error_for_that_check_only() -> None:
+    report, _ = await _run(_diagnosis(["alpha", "reconcile_crashes"]))
+    crashed, alpha = report.check("reconcile_crashes"), report.check("alpha")
+    assert crashed is not None and crashed.status is Status.ERROR
+    assert "ZeroDivisionError" in crashed.summary and crashed.details["error"] == "reconcile"
+    assert alpha is not None and alpha.status is Status.PASS

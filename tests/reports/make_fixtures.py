@@ -99,13 +99,11 @@ def _report(
     target: tuple[str, str, str] = ("https://app.atera.com/users/login",) * 2 + ("app.atera.com",),
 ) -> dict[str, Any]:
     from diagnose.checklist import evaluate
-    from diagnose.model import Report, Status, Target, overall_status, report_to_json
+    from diagnose.model import Report, Target, overall_status, report_to_json
     from diagnose.profiles import load_profile
 
     profile = load_profile("atera")
-    status = overall_status(checks)
-    if interrupted and status is Status.PASS:
-        status = Status.ERROR
+    status = overall_status(checks, interrupted=interrupted)
     ids = {"all_pass": 1, "failures": 2, "errors_skips": 3, "plugin": 4}
     report = Report(
         tool_version="0.1.0",

@@ -77,7 +77,7 @@ def test_counts_per_item_check_and_code_most_failures_first(fleet: Path) -> None
     assert code == 0, err
     summary = json.loads(out)
     assert summary["reports"] == 5 and summary["skipped"] == 0
-    assert summary["status"] == {"pass": 0, "warn": 1, "fail": 3, "error": 1}
+    assert summary["status"] == {"pass": 0, "warn": 1, "fail": 3, "error": 1, "skip": 0}
     checks = {row["id"]: row for row in summary["checks"]}
     assert [row["id"] for row in summary["checks"]][:2] == ["clock", "connectivity"]
     assert (checks["clock"]["fail"], checks["clock"]["pass"], checks["clock"]["total"]) == (3, 2, 5)

@@ -173,6 +173,67 @@ async def falseticker(lab: Lab) -> AsyncIterator[LabRun]:
     yield (await clock_lab(lab, ntp=_three(0.0, 0.01, 3600.0))).run
 
 
+def claiming_year(year: int) -> float:
+    """The offset from real time of a server whose clock says 1 January of ``year``."""
+    import datetime as dt
+    import time
+
+    return dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp() - time.time()
+
+
+@scenario(
+    "clock-ntp-1903",
+    "One of three time servers says it is 1903 (an unset clock; read in the nearest NTP era, 2039): "
+    "the other two agree, so it is named a falseticker and the clock passes.",
+    expect={"clock": Status.PASS},
+    codes=["clock.in_sync", "clock.falseticker"],
+    area="clock",
+)
+async def ntp_1903(lab: Lab) -> AsyncIterator[LabRun]:
+    yield (await clock_lab(lab, ntp=[LabNtp(), LabNtp(offset=0.002), LabNtp(offset=claiming_year(1903))])).run
+
+
+@scenario(
+    "clock-ntp-1903-alone",
+    "The only time server says it is 1903, while the sign-in site's and two other web servers' Date "
+    "headers agree with this device: one source alone never fails the clock by years; the web clocks "
+    "outvote it and it is named a falseticker.",
+    expect={"clock": Status.PASS},
+    codes=["clock.in_sync", "clock.falseticker"],
+    area="clock",
+)
+async def ntp_1903_alone(lab: Lab) -> AsyncIterator[LabRun]:
+    yield (await clock_lab(lab, ntp=[LabNtp(offset=claiming_year(1903))], web=[WebTime(), WebTime()])).run
+
+
+@scenario(
+    "clock-lone-source-hours",
+    "NTP is blocked and the sign-in site's Date, the only time source, puts this device 3 hours ahead: "
+    "one source alone is not enough for a verdict of hours, so the check says what would settle it.",
+    expect={"clock": Status.ERROR},
+    codes=["clock.single_source", "clock.ntp_blocked"],
+    area="clock",
+)
+async def lone_source_hours(lab: Lab) -> AsyncIterator[LabRun]:
+    yield (await clock_lab(lab, local_offset=3 * 3600.0, ntp=[LabNtp(drop=True)])).run
+
+
+@scenario(
+    "clock-ahead-400d-ntp-blocked",
+    "This device's clock runs 400 days ahead and NTP is blocked: the sign-in site's Date is the only time "
+    "source (on a real device the wrong clock makes its certificate unverifiable, so it is read "
+    "unverified, for the time only), and the certificate's own dates confirm the clock is wrong. The "
+    "clock is blamed, not the certificate.",
+    expect={"clock": Status.FAIL, "certificate": Status.FAIL},
+    codes=["clock.totp_rejected", "clock.ntp_blocked", "certificate.clock_skew"],
+    area="clock",
+)
+async def ahead_400d_ntp_blocked(lab: Lab) -> AsyncIterator[LabRun]:
+    world = await clock_lab(lab, local_offset=400 * 86400.0, ntp=[LabNtp(drop=True)])
+    world.run.only = ("clock", "certificate")
+    yield world.run
+
+
 @scenario(
     "clock-no-majority",
     "Three time servers at 0, +30 and +60 s: no majority agrees, so the result is inconclusive.",

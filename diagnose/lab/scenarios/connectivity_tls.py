@@ -45,13 +45,13 @@ HUGE_CHAIN = 1000
 async def _alerting(lab: Lab, **tls: Any) -> LabServer:
     """The sign-in app behind a TLS server limited by ``tls`` that sends alerts on failure."""
 
-    def context() -> ssl.SSLContext:
-        with warnings.catch_warnings():  # TLS 1.0/1.1 servers are meant to be outdated here
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return server_context(lab.issue([HOST], key_type="rsa"), **tls)
-
     # An RSA key (static-RSA key exchange needs one) takes CPU: off the event loop other scenarios share.
-    made = await asyncio.to_thread(context)
+    issued = await asyncio.to_thread(lab.issue, [HOST], key_type="rsa")
+    # On the loop's thread: warnings.catch_warnings() swaps process-wide state, so in a worker thread
+    # beside other scenarios' it can restore the "error" filter while another context is being made.
+    with warnings.catch_warnings():  # TLS 1.0/1.1 servers are meant to be outdated here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        made = server_context(issued, **tls)
     holder: list[LabServer] = []
     server: LabServer = await lab.enter(LabServer(raw=tls_with_alerts(made, signin_app(), lambda: holder[0].port)))
     holder.append(server)

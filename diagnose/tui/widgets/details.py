@@ -57,12 +57,13 @@ class ItemDetails(Vertical):
         if view.advice:
             yield _text("What to do", "heading")
             yield _text(view.advice, "advice")
-        if row.manual:
-            if row.steps:
-                yield _text("Steps", "heading")
-                yield _text("\n".join(f"{n}. {step}" for n, step in enumerate(row.steps, 1)), "steps")
-            return
-        for check_id in row.checks:
+        if row.steps:
+            yield _text("Steps", "heading")
+            yield _text("\n".join(f"{n}. {step}" for n, step in enumerate(row.steps, 1)), "steps")
+        item = state.item_result(row.key)
+        # Once the report is in, the checks that decided the item (as the report lists them), else every
+        # check of the row that may still decide it.
+        for check_id in item.checks if item is not None else row.checks:
             yield from self._check(check_id, state)
 
     def _check(self, check_id: str, state: RunState) -> Iterator[Widget]:

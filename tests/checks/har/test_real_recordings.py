@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,12 @@ def assert_names_the_fault(recipe: Recipe, code: int, report: dict[str, Any]) ->
         assert code == expect.exit_code, where
     browser = report["source"]["browser"]["family"]
     assert browser == recipe.browser, where
+    said = [t for c in report["checks"] for t in (c["summary"], *(f[k] for f in c["findings"] for k in ("message", "remediation")))]
+    assert not [t for t in said if UNFILLED.search(t)], where
+
+
+UNFILLED = re.compile(r"\{[a-z_]+\}")
+"""A placeholder of the findings catalogue that no evidence filled in (a sentence shown with ``{limits}`` in it)."""
 
 
 # ----------------------------------------------------------------------------- the kept fixtures

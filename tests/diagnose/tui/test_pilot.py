@@ -128,8 +128,12 @@ async def test_item_details_advice_first_evidence_folded(lab: Lab) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen), "the item screen")
         screen = app.screen
         texts = [str(s.render()) for s in screen.query(Static) if s.display]
-        advice = next(i for i, t in enumerate(texts) if t.startswith("Check the status of your internet connection"))
-        finding = next(i for i, t in enumerate(texts) if "does not exist" in t or "NXDOMAIN" in t.upper())
+        assert app.report is not None
+        said = next(i.advice for i in app.report.checklist if i.id == "internet-connection")
+        assert said.startswith("The name app.atera-lab.test could not be found")  # from the decisive finding
+        advice = next(i for i, t in enumerate(texts) if t.startswith(said[:60]))
+        finding = next(i for i, t in enumerate(texts)
+                       if i != advice and ("does not exist" in t or "NXDOMAIN" in t.upper()))
         # Then plain advice comes before the finding, and the evidence is folded away
         assert advice < finding
         folded = screen.query_one(Collapsible)
