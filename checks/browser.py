@@ -31,6 +31,7 @@ from checks.redirects import SERVER_LIMITS
 from diagnose.check import Check, CheckContext, CheckRun, Outcome, load_catalogue
 from diagnose.facts import Intercepted
 from diagnose.model import Severity, Status
+from diagnose.words import count
 
 INSPECTION_LIMIT = 8.0
 """Seconds reading the profiles may take at most (less when the run's deadline is nearer);
@@ -150,7 +151,7 @@ class _Outcome:
         if inspection.out_of_time and cut:
             # The run's deadline, not the check's own limit, stopped the reading.
             read = len(inspection.profiles)
-            seen = f"{read} profile{'s' if read != 1 else ''} read, {inspection.unread} not"
+            seen = f"{count(read, 'profile')} read, {inspection.unread} not"
             return run.ran_out_of_time(STEP, STEP_TITLE, seen, found=self.summary())
         return run.outcome(self.summary())
 
@@ -168,7 +169,7 @@ class _Outcome:
         if len(profiles) > 4:
             names += f" and {len(profiles) - 4} more"
         read = (
-            f"Read the local settings of {len(profiles)} browser profile{'s' if len(profiles) != 1 else ''}"
+            f"Read the local settings of {count(len(profiles), 'browser profile')}"
             f"{f' ({names})' if names else ''}, read-only and without cookie values"
         )
         serious = [f for f in self.run.by_severity() if f.severity is not Severity.INFO]

@@ -61,6 +61,7 @@ from checks._certificate.stores import union
 from checks._certificate.trust import judge_trust
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import CheckResult, Severity, Status
+from diagnose.words import count
 
 __all__ = ["CertificateCheck"]
 
@@ -235,6 +236,6 @@ def _done(run: CertificateRun, leaf: Cert) -> Outcome:
     summary = run.by_severity()[0].message
     others = len(run.findings) - 1
     if others:
-        summary += f" ({others} more finding{'s' if others > 1 else ''} below.)"
+        summary += f" ({count(others, 'more finding', 'more findings')} below.)"
     return run.outcome(summary)
 

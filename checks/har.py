@@ -52,6 +52,7 @@ from diagnose.net import OfflineNet
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
+from diagnose.words import count
 
 __all__ = ["RECORDING_CHECKS", "RecordingCheck", "analyse", "host_of", "navigations_of", "recorded_clock", "start_url"]
 
@@ -216,8 +217,8 @@ def _flow(run: CheckRun, ctx: RecordingContext) -> Outcome:
     if serious:
         return run.outcome(serious[0].message)
     counts = flow.summary_counts()
-    return run.outcome(f"The recording shows {counts['navigations']} page load(s) with {counts['redirects']} "
-                       "redirect(s), no loop, and no cookie the browser refused.")
+    return run.outcome(f"The recording shows {count(counts['navigations'], 'page load')} with "
+                       f"{count(counts['redirects'], 'redirect')}, no loop, and no cookie the browser refused.")
 
 
 def _clock(run: CheckRun, ctx: RecordingContext) -> Outcome:
@@ -278,7 +279,7 @@ def _failures(run: CheckRun, ctx: RecordingContext, failures: Sequence[Failure],
 
 def _ok_summary(check_id: str, hosts: Mapping[str, HostUse]) -> str:
     if check_id == "har_network":
-        return f"Every request to the {len(hosts)} host(s) the sign-in used got an answer."
+        return f"Every request to the {count(len(hosts), 'host')} the sign-in used got an answer."
     if check_id == "har_tls":
         return "The browser reported no certificate or TLS error."
     return "Nothing in the browser blocked a request the sign-in page made."
@@ -296,5 +297,5 @@ def _coverage(run: CheckRun, ctx: RecordingContext) -> Outcome:
     if cached:
         run.add("har.cache_hits", count=len(cached), entries=[e.index for e in cached[:20]])
     serious = next((f.message for f in run.findings if f.severity is not Severity.INFO), None)
-    return run.outcome(serious or f"The recording shows {rec.entries_analysed} requests; nothing the diagnosis needs "
+    return run.outcome(serious or f"The recording shows {count(rec.entries_analysed, 'request')}; nothing the diagnosis needs "
                                   "is missing.")

@@ -55,6 +55,7 @@ from checks._redirects.rules import (
 from checks._redirects.state import RedirectsRun
 from diagnose.check import Check, CheckContext, Outcome, load_catalogue
 from diagnose.model import Status
+from diagnose.words import count
 
 __all__ = [
     "BROWSER_NAMES",
@@ -151,9 +152,9 @@ def _out_of_time(run: RedirectsRun) -> Outcome:
         title, seen = f"the first request of the sign-in flow ({run.short(flow.start_url)})", "no time was left to send it"
     elif last.error_kind == "timeout":
         title = f"step {last.index + 1} of the sign-in flow ({run.short(last.url)})"
-        seen = f"{last.index} earlier step(s) answered; {run.text(last.error or 'no answer')}"
+        seen = f"{count(last.index, 'earlier step')} answered; {run.text(last.error or 'no answer')}"
     else:
         following = run.short(last.next_url) if last.next_url else "?"
         title = f"step {last.index + 2} of the sign-in flow ({following})"
-        seen = f"{last.index + 1} step(s) answered, the last with {last.status} {run.text(last.reason)}".rstrip()
+        seen = f"{count(last.index + 1, 'step')} answered, the last with {last.status} {run.text(last.reason)}".rstrip()
     return run.ran_out_of_time("redirect_hop", title, seen, found=summary(run))

@@ -37,13 +37,15 @@ from checks._url.judge import (
     Reason,
     judge,
 )
+from checks._url.parse import Rejection, parse
 from checks._url.policy import Policy, policy_for
 from diagnose.check import Check, CheckContext, Outcome, fill, load_catalogue
-from diagnose.model import Finding, Severity, Status
+from diagnose.model import Finding, Status
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
+from diagnose.words import join
 
-__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck"]
+__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck", "not_an_address"]
 """The public API: the check, and judging addresses in batch without a run."""
 
 VERDICT_STATUS = {
@@ -107,6 +109,20 @@ _TARGET_TEXT = {
 }
 
 
+def not_an_address(text: str) -> str | None:
+    """Why a browser's address bar would not open ``text`` as a web address, or None.
+
+    The address bar searches for a single word, text with spaces, an email
+    address or a host no site can have (``ht!tp://[bad``), and cannot read
+    some text at all; the check judges all of those ``invalid`` before it looks
+    at any site. Front ends refuse such text instead of diagnosing it. The
+    reason is a sentence fragment: ``it is a single word, not a web address
+    (a browser would search for it)``.
+    """
+    parsed = parse(text)
+    return parsed.why if isinstance(parsed, Rejection) else None
+
+
 class UrlCheck(Check):
     id = "url"
     title = "The address is the official sign-in address"
@@ -159,7 +175,8 @@ class UrlCheck(Check):
         times a second, and ``string.Formatter`` is the slowest step of a run."""
         spec = self.findings[reason.code]
         evidence = _safe_evidence(reason.evidence, redact)
-        values = _Lenient({**facts, **_explained(reason, facts), **evidence})
+        # The plain-language values win: they are the evidence put into words.
+        values = _Lenient({**facts, **evidence, **_explained(reason, facts)})
         return Finding(
             reason.code,
             reason.severity or spec.severity,
@@ -247,10 +264,12 @@ def _explained(reason: Reason, facts: dict[str, Any]) -> dict[str, Any]:
         out["kind_text"] = _KIND_TEXT.get(str(ev.get("kind")), "a near-identical spelling")
     elif reason.code == "url.brand_embedded":
         out["where_text"] = _WHERE_TEXT.get(str(ev.get("where")), str(ev.get("where")))
+        if ev.get("hosting_suffix"):
+            out["text"] = ev["hosting_suffix"]  # the parenthesis names the hosting service
     elif reason.code == "url.obfuscated":
         out["kinds_text"] = "; ".join(_OBFUSCATION_TEXT.get(k, k) for k in ev.get("kinds", []))
     elif reason.code == "url.homograph":
-        out["scripts"] = ", ".join(ev.get("scripts", [])) or "several"
+        out["scripts"] = join(ev.get("scripts", [])) or "several"
     elif reason.code == "url.shortener" and not ev.get("hidden"):
         verdict = ev.get("target_verdict")
         out["target_text"] = _TARGET_TEXT.get(str(verdict), "").format_map(facts) if verdict else ""
@@ -276,11 +295,6 @@ def _message(reason: Reason) -> str | None:
                 "The name {shown_as} is written with letters from another alphabet and looks almost like "
                 "{imitates}. The browser really opens {host}."
             )
-    if reason.code == "url.userinfo" and reason.severity is Severity.MEDIUM:
-        return (
-            "This address has a user name or password before the @. It opens {vendor}'s site ({host}), "
-            "but sign-in links never carry them."
-        )
     if reason.code == "url.shortener" and not ev.get("hidden"):
         if ev.get("target_verdict") is None:
             return "This is a {service} link; what it forwards to is wrapped too deeply to read."
@@ -350,7 +364,6 @@ def _summary(judgement: Judgement, profile: Profile, findings: list[Finding]) ->
 
 
 _ON_VENDOR_HOST_TITLES = {
-    "url.userinfo": "a user name or password before the @",
     "url.homograph": "letters from another alphabet in the site name",
 }
 """Titles that read differently when the browser still lands on the vendor's host."""

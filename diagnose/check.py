@@ -42,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import string
 import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -56,6 +55,7 @@ from diagnose.model import CheckResult, Finding, Severity, Status, Target, sever
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
+from diagnose.words import TemplateFormatter
 
 if TYPE_CHECKING:
     from diagnose.net import Net
@@ -416,15 +416,24 @@ class CheckRun:
         return Outcome(summary, tuple(self.findings), dict(self.details), status, tuple(self.facts))
 
 
+_FORMATTER = TemplateFormatter()
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
-    """``str.format_map`` that leaves unknown ``{names}`` in place and never raises."""
+    """``str.format_map`` that leaves unknown ``{names}`` in place and never raises.
+
+    ``{name:~spec}`` chooses singular or plural words by the number (or the
+    length of the list) ``name`` holds: ``{count:~redirect}`` reads "1 redirect"
+    or "20 redirects", ``{cookie_names:~the cookie|the cookies}`` picks the
+    words alone (:func:`diagnose.words.choose`).
+    """
     try:
-        return string.Formatter().vformat(template, (), _Lenient(values))
+        return _FORMATTER.vformat(template, (), _Lenient(values))
     except (ValueError, IndexError, AttributeError, KeyError):
         return template
 

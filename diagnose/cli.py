@@ -11,11 +11,25 @@ No check logic lives here. Commands (design §3.1)::
 
 Every error the person can cause is one line on stderr and exit code 2; a bug
 is one line too (``--debug`` shows the traceback).
+
+What a word on the command line means (git's and cargo's rule, with the
+address bar's): the first argument that names a command runs it. A *bare word*
+(letters, digits, ``-`` and ``_`` only: no dot, colon, slash or ``@``) that is a
+command's name in the wrong place or close to one (``chekcs``, ``check``,
+``Demo``) is a typo: exit 2 with "did you mean `checks`?". Anything else is the
+address to diagnose, when a browser's address bar would open it as one
+(``app.atera.com``, ``localhost``, ``10.0.0.1``, ``intranet:8080``,
+``https://sso/``); text the address bar would search for instead (any other
+single word, such as ``frobnicate``; text with spaces; ``ht!tp://[bad``) is
+exit 2 with the reason. Both are decided while the arguments are read, so
+``frobnicate --help`` is refused rather than answered with the help.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +37,7 @@ from typing import Any
 
 from diagnose import __version__
 from diagnose.environment import Environment, ExitStatus
-from diagnose.frontend import PROG, CommandParser, finish, output_targets
+from diagnose.frontend import PROG, CommandParser, finish, output_targets, suggest, target_for
 from diagnose.settings import (
     DEFAULT_RUN_TIMEOUT,
     Settings,
@@ -42,6 +56,48 @@ SUBCOMMANDS: dict[str, str] = {
 }
 """Subcommand → ``module:function(argv, env) -> int``, imported only when used."""
 
+BARE_WORD = re.compile(r"[A-Za-z0-9_-]+")
+"""A word that cannot be an address with a dot, port, path or scheme: maybe a command."""
+
+
+def command_typo(word: str) -> str | None:
+    """The one-line refusal of ``word`` as a mistyped command, or None when it is not one."""
+    if not BARE_WORD.fullmatch(word):
+        return None
+    lowered = word.lower()
+    if lowered == word and lowered in SUBCOMMANDS:
+        return f"{word!r} is a command: give it first ({PROG} {word} …)"
+    meant = lowered if lowered in SUBCOMMANDS else suggest(lowered, SUBCOMMANDS)
+    return f"there is no command {word!r}; did you mean `{meant}`?" if meant else None
+
+
+class AddressArgument(argparse.Action):
+    """The diagnose command's address, checked the moment argparse reads it (before ``--help``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if isinstance(values, str):
+            word = values.strip()
+            refusal = command_typo(word)
+            if refusal:
+                raise UsageError(refusal)
+            if BARE_WORD.fullmatch(word):
+                _refuse_unless_address(word)
+        setattr(namespace, self.dest, values)
+
+
+def _refuse_unless_address(word: str) -> None:
+    """Refuse a single word the address bar would search for (all but ``localhost``), naming the
+    commands it may have meant. Other text is judged by :func:`~diagnose.frontend.target_for`
+    once the run's deadline has started."""
+    from checks.url import not_an_address
+    from diagnose.session import shown_input
+    from diagnose.words import join
+
+    why = not_an_address(word)
+    if why:
+        raise UsageError(f"cannot diagnose {shown_input(word)!r}: {why}; the commands are {join(SUBCOMMANDS)}")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = CommandParser(
@@ -51,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Other commands: checks, url, render, summarize, demo, har (login-doctor COMMAND --help). "
         "Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 inconclusive, 130 interrupted.",
     )
-    p.add_argument("url", nargs="?", help="the sign-in address (default: the profile's sign-in URL)")
+    p.add_argument("url", nargs="?", action=AddressArgument,
+                   help="the sign-in address (default: the profile's sign-in URL)")
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     p.add_argument("--profile", default="atera", metavar="NAME|FILE", help="vendor profile (default: atera)")
     p.add_argument("--headless", action="store_true",
@@ -117,7 +174,12 @@ def main(args: list[str], env: Environment) -> int:
 
         return har(args[1:], env, tui=_load_recording_tui)
     if args and args[0] in SUBCOMMANDS:
+        if env.open_tui is None:
+            env = dataclasses.replace(env, open_tui=_open_tui)
         return _subcommand(args[0])(args[1:], env)
+    refusal = command_typo(args[0]) if args else None
+    if refusal:  # before the options: what follows a mistyped command is that command's
+        raise UsageError(refusal)
     ns = build_parser().parse_args(args)
     return diagnose_command(ns, env)
 
@@ -186,13 +248,13 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     from diagnose.deadline import Deadline
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
-    from diagnose.session import Diagnosis, make_target
+    from diagnose.session import Diagnosis
 
     settings = settings_from(ns)
     clock = env.clock or SystemClock()
     deadline = Deadline.after(settings.timeout, clock.monotonic)  # --timeout bounds the command, start-up too
     profile = load_profile(ns.profile)
-    target = make_target(ns.url, profile)
+    target = target_for(ns.url, profile)
     outputs = output_targets(ns.output)
     fmt = ns.format
     from reports.render import FORMATS
@@ -259,6 +321,16 @@ def _load_tui() -> Callable[..., int] | None:
     return run_tui
 
 
+async def _open_tui(diagnosis: Any, env: Environment) -> int:
+    """:attr:`Environment.open_tui` for the subcommands (front ends do not import one another);
+    Textual is imported only now."""
+    if _load_tui() is None:
+        raise UsageError("the terminal interface is not available in this build")
+    from diagnose.tui.app import run_tui_async
+
+    return await run_tui_async(diagnosis, env)
+
+
 def _load_recording_tui() -> Callable[..., int] | None:
     """The TUI on a recording (``har FILE --tui``), imported only now."""
     try:
@@ -280,10 +352,11 @@ def _progress_printer(env: Environment) -> Callable[[Any], None]:
     characters are shown as ``?``: a line of text must not drive the terminal.
     """
     from diagnose.events import CheckFinished, RunStarted
+    from diagnose.words import count
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
+            line = f"{PROG}: diagnosing {event.target.url} ({count(len(event.check_ids), 'check')})"
         elif isinstance(event, CheckFinished) and event.revised:
             r = event.result
             line = f"  [revised] {r.id:<13} {r.status.value:<6} re-judged with the other checks: {r.summary}"

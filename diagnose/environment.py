@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, unique
 from typing import IO, TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from diagnose.check import Clock
     from diagnose.net import Net
+    from diagnose.session import Diagnosis
     from diagnose.settings import Settings
 
 
@@ -57,6 +58,10 @@ class Environment:
     clock: Clock | None = None
     extra_checks: tuple[EntryPoint, ...] = ()
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    open_tui: Callable[[Diagnosis, Environment], Awaitable[int]] | None = None
+    """Opens the TUI on a diagnosis inside a running event loop and returns the exit code
+    (``login-doctor demo SCENARIO --tui``). The CLI fills it in, because front ends do not
+    import one another; None: this build has no TUI."""
 
     def __post_init__(self) -> None:
         if self.stdin_isatty is None:

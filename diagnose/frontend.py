@@ -15,19 +15,37 @@ writer are imported only when a report is written.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
-from collections.abc import Sequence
+import re
+import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from diagnose.environment import Environment, ExitStatus
 from diagnose.settings import UsageError
+from diagnose.words import plural
 
 if TYPE_CHECKING:
-    from diagnose.model import Report
+    from diagnose.model import Report, Target
+    from diagnose.profiles import Profile
 
 PROG = "login-doctor"
 """The program's name, as every message on stderr starts."""
+
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be, or None.
+
+    difflib's similarity of at least 0.6, as Python 3.14's argparse suggests:
+    ``chekcs`` → ``checks``, ``--fromat`` → ``--format``, ``frobnicate`` → None.
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -35,10 +53,73 @@ class CommandParser(argparse.ArgumentParser):
 
     Every front end's parser is one: the CLI's :func:`~diagnose.cli.run` turns the
     error into one line on stderr and exit code 2, whichever command raised it.
+    An option it does not know is named with the closest one it does
+    (``unknown option --fromat; did you mean --format?``), before anything
+    else is parsed, so a mistyped option is never read as an address or a value.
+    Arguments are added with :meth:`add_argument` on the parser itself (no groups).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.option_names: list[str] = []
+        """Every option string this parser knows (``-o``, ``--output``, ``-h``, …)."""
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.option_names.extend(action.option_strings)
+        return action
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: None = None) -> argparse.Namespace:  # type: ignore[override]
+        argv = list(sys.argv[1:] if args is None else args)
+        self.check_options(argv)
+        parsed, extras = self.parse_known_args(argv, namespace)
+        if extras:
+            raise UsageError(f"unexpected {plural(len(extras), 'argument')}: {' '.join(extras)}")
+        return parsed
+
+    def check_options(self, argv: Sequence[str]) -> None:
+        """Raise :class:`UsageError` for the first option this parser does not know."""
+        for arg in argv:
+            if arg == "--":
+                return
+            if not arg.startswith("-") or arg == "-" or _NEGATIVE_NUMBER.match(arg):
+                continue
+            name = arg.split("=", 1)[0]
+            if self._knows(name):
+                continue
+            close = suggest(name, (o for o in self.option_names if o.startswith("--")))
+            hint = f"; did you mean {close}?" if close else f" (see {self.prog} --help)"
+            raise UsageError(f"unknown option {name}{hint}")
+
+    def _knows(self, name: str) -> bool:
+        if name in self.option_names:
+            return True
+        if name.startswith("--"):  # an abbreviation; argparse itself refuses an ambiguous one
+            return any(o.startswith(name) for o in self.option_names if o.startswith("--"))
+        return name[:2] in self.option_names  # -ofile.json, -qo FILE
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+def target_for(text: str | None, profile: Profile) -> Target:
+    """What to diagnose for the address the person gave (the profile's sign-in address when None).
+
+    :func:`~diagnose.session.make_target` adds a missing ``https://`` as an
+    address bar does and refuses what is not an http(s) address; on top of
+    that, text a browser's address bar would search for instead of opening
+    (a single word, ``ht!tp://[bad``) is refused too, in the ``url`` check's
+    words, rather than diagnosed as ``https://ht!tp//[bad``.
+    """
+    from checks.url import not_an_address
+    from diagnose.session import make_target, shown_input
+
+    target = make_target(text, profile)
+    if text is not None and text.strip():
+        why = not_an_address(text)
+        if why:
+            raise UsageError(f"cannot diagnose {shown_input(text)!r}: {why}")
+    return target
 
 
 def output_targets(outputs: Sequence[str]) -> list[tuple[Path, str]]:

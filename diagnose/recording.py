@@ -34,6 +34,7 @@ from diagnose.har.limits import MAX_ENTRIES
 from diagnose.model import CheckResult, Finding, Report
 from diagnose.profiles import Profile
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +333,7 @@ def _browser(rec: Any) -> dict[str, str]:
 def _warnings(read: ReadResult, sanitized_to: Path | None) -> tuple[str, ...]:
     total = read.sanitizer.ledger.total
     if sanitized_to is None and total:
-        return (f"This recording holds {total} secrets (cookies, tokens, form fields). Do not attach it to a "
+        return (f"This recording holds {count(total, 'secret')} (cookies, tokens, form fields). Do not attach it to a "
                 "ticket as it is: attach the copy that login-doctor har --sanitize writes.",)
     return ()
 

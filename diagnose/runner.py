@@ -270,6 +270,16 @@ def _blocking_dependency(cls: type[Check], results: Mapping[str, CheckResult], p
     return None
 
 
+CUT_SHORT = frozenset({"interrupted", "deadline"})
+"""``details["error"]`` of a result the runner wrote for a check that never finished."""
+
+
+def cut_short(result: CheckResult) -> bool:
+    """True when ``result`` is the runner's stand-in for a check that was stopped or ran out of time
+    (it is in the report so every planned check is accounted for, but the check did not finish)."""
+    return result.details.get("error") in CUT_SHORT
+
+
 def _synthetic(
     info: CheckInfo,
     status: Status,

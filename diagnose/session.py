@@ -53,16 +53,16 @@ def make_target(text: str | None, profile: Profile) -> Target:
     candidate = raw
     if not _SCHEME.match(raw) or _HOST_PORT.match(raw):
         if "@" in raw and "/" not in raw.split("@", 1)[0] and " " not in raw:
-            raise UsageError(f"{_short(raw)!r} looks like an email address, not a web address")
+            raise UsageError(f"{shown_input(raw)!r} looks like an email address, not a web address")
         candidate = "https://" + raw
     try:
         url = ada_url.URL(candidate)
     except ValueError:
-        raise UsageError(f"{_short(raw)!r} is not a web address that a browser could open") from None
+        raise UsageError(f"{shown_input(raw)!r} is not a web address that a browser could open") from None
     if url.protocol not in ("http:", "https:"):
-        raise UsageError(f"{_short(raw)!r} is not an http or https address")
+        raise UsageError(f"{shown_input(raw)!r} is not an http or https address")
     if not url.hostname:
-        raise UsageError(f"{_short(raw)!r} has no host name")
+        raise UsageError(f"{shown_input(raw)!r} has no host name")
     # Checks visit the address without its user info: login-doctor never sends
     # credentials (an HTTP client would turn "user:pass@" into Basic auth). The
     # url check still judges ``input``, user info included.
@@ -71,7 +71,7 @@ def make_target(text: str | None, profile: Profile) -> Target:
     return Target(input=raw, url=url.href, host=url.hostname.strip("[]"))
 
 
-def _short(text: str) -> str:
+def shown_input(text: str) -> str:
     """What the person typed, fit for a one-line error: printable, short, and without secrets."""
     text = redact_url(text) if _SCHEME.match(text) or "@" in text else redact_text(text)
     text = "".join(c if c.isprintable() else "?" for c in text)

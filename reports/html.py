@@ -19,6 +19,7 @@ Jinja2 is imported when the first HTML report is rendered, not at start-up.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
 from reports.view import (
     actionable,
+    attention_summary,
     context_rows,
     counts_sentence,
     environment_rows,
@@ -39,6 +41,7 @@ from reports.view import (
 
 if TYPE_CHECKING:
     import jinja2
+    from markupsafe import Markup
 
 TEMPLATE = "templates/report.html.j2"
 
@@ -71,6 +74,28 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_BREAK_AFTER = re.compile(r"(?<=[/.?&=_:@,;-])(?=[^/.?&=_:@,;\s-])")
+"""Where a long token may wrap: after the punctuation of an address (``app.`` ``atera-`` ``/users/``)."""
+
+_LONG_TOKEN = re.compile(r"\S{24,}")
+
+
+def breakable(value: Any) -> Markup:
+    """``value`` escaped, with ``<wbr>`` after the punctuation of every token of 24 characters
+    or more, so a long address or identifier wraps between its parts instead of inside a word."""
+    from markupsafe import Markup, escape
+
+    text = str(value)
+    out: list[str] = []
+    last = 0
+    for token in _LONG_TOKEN.finditer(text):
+        out.append(str(escape(text[last:token.start()])))
+        out.append("<wbr>".join(str(escape(part)) for part in _BREAK_AFTER.split(token.group())))
+        last = token.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
 def _finalize(value: Any) -> Any:
     """Applied to every ``{{ value }}`` before autoescaping.
 
@@ -98,9 +123,11 @@ def _template() -> jinja2.Template:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = breakable
     env.globals.update(
         label=label,
         actionable=actionable,
+        attention_summary=attention_summary,
         notes=notes,
         is_plugin=is_plugin,
         technical_json=technical_json,

@@ -21,6 +21,7 @@ from typing import Any
 from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
 from reports.view import (
     actionable,
+    attention_summary,
     context_rows,
     counts_sentence,
     environment_rows,
@@ -104,7 +105,8 @@ def _attention(data: dict[str, Any]) -> list[str]:
     out = ["## What needs attention", ""]
     for check in found:
         out += [f"### {label(check['status'])}: {esc(check['title'])} ({code(check['id'])})", ""]
-        out += [esc(check["summary"]), ""]
+        summary = attention_summary(check)
+        out += [esc(summary), ""] if summary else []
         if check["status"] == "error" and not actionable(check):
             out += [f"- What to do: {esc(NOT_DECIDED_ADVICE)}"]
         for f in actionable(check):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose.model import Severity, report_status
+from diagnose.words import count as count_of
 from reports.labels import OVERALL_SENTENCE, STATUS_LABEL
 
 SUMMARY_VERSION = 1
@@ -320,15 +321,15 @@ def render_markdown(summary: dict[str, Any]) -> str:
     def pct(count: int) -> str:
         return f"{100 * count / n:.1f}%" if n else "-"
 
-    out = [f"# login-doctor fleet summary: {n} report{'s' if n != 1 else ''}", ""]
-    read = f"Read {n} report{'s' if n != 1 else ''} from {summary['files']} file{'s' if summary['files'] != 1 else ''}"
+    out = [f"# login-doctor fleet summary: {count_of(n, 'report')}", ""]
+    read = f"Read {count_of(n, 'report')} from {count_of(summary['files'], 'file')}"
     extras = []
     if summary["skipped"]:
         extras.append(f"{summary['skipped']} unreadable skipped")
     if summary["duplicates"]:
-        extras.append(f"{summary['duplicates']} duplicate report{'s' if summary['duplicates'] != 1 else ''} counted once")
+        extras.append(f"{count_of(summary['duplicates'], 'duplicate report')} counted once")
     if summary["interrupted"]:
-        extras.append(f"{summary['interrupted']} interrupted run{'s' if summary['interrupted'] != 1 else ''}")
+        extras.append(count_of(summary['interrupted'], 'interrupted run'))
     line = read + (f" ({'; '.join(extras)})" if extras else "") + "."
     if summary["first_started_at"]:
         line += f" Runs from {esc(summary['first_started_at'])} to {esc(summary['last_started_at'])}."

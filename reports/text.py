@@ -13,6 +13,7 @@ from typing import Any
 from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
 from reports.view import (
     actionable,
+    attention_summary,
     context_rows,
     counts_sentence,
     is_plugin,
@@ -39,7 +40,8 @@ def render(data: dict[str, Any], *, color: bool = False) -> str:
 
     def wrap(text: Any, indent: int) -> list[str]:
         pad = " " * indent
-        return textwrap.wrap(printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad) or [pad.rstrip()]
+        return textwrap.wrap(printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad,
+                             break_on_hyphens=False) or [pad.rstrip()]
 
     out: list[str] = []
     status = overall(data)
@@ -67,7 +69,7 @@ def render(data: dict[str, Any], *, color: bool = False) -> str:
         out.append("What needs attention")
         for check in found:
             out.append(f"  {badge(check['status'])} {printable(check['title'])} ({printable(check['id'])})")
-            out += wrap(check["summary"], LABEL_WIDTH + 3)
+            out += wrap(attention_summary(check), LABEL_WIDTH + 3) if attention_summary(check) else []
             if check["status"] == "error" and not actionable(check):
                 out += wrap(f"What to do: {NOT_DECIDED_ADVICE}", LABEL_WIDTH + 5)
             for f in actionable(check):

@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from diagnose.model import Severity, report_status
+from diagnose.words import count
 from reports.labels import STATUS_ORDER, STATUS_WORD, status_rank
 
 PROBLEM_STATUSES = ("fail", "error", "warn")
@@ -102,6 +103,21 @@ def notes(check: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in findings_by_severity(check) if f["severity"] == "info"]
 
 
+def attention_summary(check: dict[str, Any]) -> str:
+    """The check's summary for "What needs attention", or ``""`` when a finding listed
+    under it says the same sentence (checks often sum up with their worst finding's
+    message; the finding, with its code and what to do, is the one worth keeping)."""
+    summary = str(check.get("summary", ""))
+    said = _sentence(summary)
+    if said and any(_sentence(str(f.get("message", ""))).startswith(said) for f in check.get("findings", [])):
+        return ""
+    return summary
+
+
+def _sentence(text: str) -> str:
+    return " ".join(text.split()).rstrip(".").casefold()
+
+
 def status_counts(data: dict[str, Any]) -> dict[str, int]:
     """How many checks ended in each status, worst first, zero counts left out."""
     counts = Counter(c["status"] for c in data["checks"])
@@ -114,7 +130,7 @@ def counts_sentence(data: dict[str, Any]) -> str:
     if not total:
         return "No check ran."
     parts = [f"{n} {STATUS_WORD.get(s, s)}" for s, n in status_counts(data).items()]
-    return f"{total} check{'s' if total != 1 else ''}: {', '.join(parts)}."
+    return f"{count(total, 'check')}: {', '.join(parts)}."
 
 
 def local_time(data: dict[str, Any]) -> str:
@@ -154,14 +170,14 @@ def recording_rows(source: dict[str, Any], target: dict[str, Any]) -> list[tuple
     """The context of a report made from a browser's recording (``login-doctor har``)."""
     browser = source.get("browser", {})
     made_by = " ".join(str(browser.get(k) or "") for k in ("name", "version")).strip() or "unknown browser"
-    rows = [("Recording", f"{source.get('file', target['input'])} ({made_by}, {source.get('entries', 0)} requests)")]
+    rows = [("Recording", f"{source.get('file', target['input'])} ({made_by}, {count(source.get('entries', 0), 'request')})")]
     if source.get("started"):
         rows.append(("Recorded", f"{source['started']} to {source.get('ended') or '?'} (browser clock)"))
     if target.get("url"):
         rows.append(("Sign-in address", str(target["url"])))
     sanitized = source.get("sanitized", {})
     if sanitized.get("output"):
-        rows.append(("Sanitized copy", f"{sanitized['output']} ({sanitized.get('replaced_total', 0)} secrets replaced)"))
+        rows.append(("Sanitized copy", f"{sanitized['output']} ({count(sanitized.get('replaced_total', 0), 'secret')} replaced)"))
     return rows
 
 

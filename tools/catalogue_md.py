@@ -6,11 +6,28 @@ With --write the README's catalogue section is replaced; tests/test_readme.py ke
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+_PLURAL = re.compile(r"\{(\w+):~([^}]*)\}")
+"""A plural spec of a message template (``{count:~redirect}``, ``{names:~it|them}``; see diagnose.words)."""
+
+
+def readable(template: str) -> str:
+    """A template as the catalogue shows it: plural specs as ``{count} redirect(s)`` or ``it/them``."""
+
+    def one(m: re.Match[str]) -> str:
+        name, spec = m.group(1), m.group(2)
+        if "|" not in spec and "#" not in spec:
+            return f"{{{name}}} {spec}(s)"
+        return "/".join(form.replace("#", f"{{{name}}}") for form in spec.split("|"))
+
+    return _PLURAL.sub(one, template)
 
 
 def catalogue_markdown() -> str:
@@ -22,8 +39,8 @@ def catalogue_markdown() -> str:
         if check != current:
             current = check
             lines += ["", f"#### `{check}`", "", "| code | severity | what it means | what to do |", "| --- | --- | --- | --- |"]
-        message = entry["message"].replace("|", "\\|")
-        remediation = entry["remediation"].replace("|", "\\|")
+        message = readable(entry["message"]).replace("|", "\\|")
+        remediation = readable(entry["remediation"]).replace("|", "\\|")
         lines.append(f"| `{code}` | {entry['severity']} | {entry.get('title') or message} | {remediation} |")
     return "\n".join(lines).strip() + "\n"
 

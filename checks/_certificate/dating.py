@@ -39,6 +39,7 @@ from checks._certificate.state import CertificateRun
 from diagnose.check import Check, Outcome
 from diagnose.facts import CertificateDates, ClockOffset, OutOfTime
 from diagnose.model import CheckResult, Finding, Severity, Status
+from diagnose.words import duration
 
 DATE_CODES = ("certificate.expired", "certificate.not_yet_valid", "certificate.expires_soon")
 _SKEWED = ("certificate.expired", "certificate.not_yet_valid")
@@ -260,14 +261,6 @@ def _key(issue: Issue) -> tuple[str, str]:
 
 
 def plain_offset(seconds: float) -> str:
+    """``400 days (ahead)``: the same words the clock check uses for the same offset."""
     direction = "ahead" if seconds > 0 else "behind"
-    span = abs(seconds)
-    if span >= 2 * 86400:
-        amount = f"{span / 86400:.0f} days"
-    elif span >= 2 * 3600:
-        amount = f"{span / 3600:.0f} hours"
-    elif span >= 120:
-        amount = f"{span / 60:.0f} minutes"
-    else:
-        amount = f"{span:.0f} seconds"
-    return f"{amount} ({direction})"
+    return f"{duration(seconds)} ({direction})"

@@ -24,6 +24,7 @@ from checks._certificate.algorithms import key_problem, signature_algorithm
 from checks._certificate.describe import Cert, iso
 from checks._certificate.names import match_host
 from diagnose.model import Severity
+from diagnose.words import count
 
 if TYPE_CHECKING:
     from checks._certificate.chromium import ChromiumVerdict
@@ -67,7 +68,7 @@ def which(cert: Cert, cert_role: str) -> dict[str, Any]:
 
 
 def _plural(days: int) -> str:
-    return "less than a day" if days <= 0 else f"{days} day" if days == 1 else f"{days} days"
+    return "less than a day" if days <= 0 else count(days, "day")
 
 
 def _days(delta: dt.timedelta) -> int:

@@ -19,6 +19,7 @@ from checks._certificate.describe import Cert
 from checks._certificate.judges import label, role_in, which
 from checks._certificate.revocation import Revocation, check_crl, check_ocsp, judge_ocsp
 from checks._certificate.state import CertificateRun
+from diagnose.words import count
 
 SOURCES = {
     "stapled_ocsp": "the OCSP response the server stapled",
@@ -61,7 +62,7 @@ async def _ask(run: CertificateRun, pairs: Sequence[tuple[Cert, Cert]], stapled:
     tasks += [check_crl(net, c, i, run.true_now) for c, i in pairs]
     if not tasks:
         return results
-    seen = f"the certificate chain was read and judged ({len(run.findings)} finding(s) so far)"
+    seen = f"the certificate chain was read and judged ({count(len(run.findings), 'finding')} so far)"
     async with run.step("revocation", "the revocation check (OCSP and CRL)", seen):
         for batch in await asyncio.gather(*tasks):
             results.extend(batch)

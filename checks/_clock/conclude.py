@@ -9,7 +9,7 @@ from checks._clock.confirm import HeldVerdict
 from checks._clock.details import details_of
 from checks._clock.measure import LONE_SOURCE_LIMIT, ClockRun
 from checks._clock.select import agreeing
-from checks._clock.sources import Measure, set_role, sources_text
+from checks._clock.sources import Measure, set_role, sources_text, udp_ports
 from checks._clock.verdict import (
     KERBEROS_TOLERANCE,
     SAML_TOLERANCE,
@@ -183,6 +183,7 @@ class Conclusion:
         self.run.add(
             "clock.ntp_blocked",
             servers=", ".join(s.name for s in asked),
+            udp_ports=udp_ports(asked),
             fallback=fallback,
             replies={s.name: str(s.result) for s in asked},
         )
@@ -210,7 +211,7 @@ class Conclusion:
         elif run.offline():
             ntp_part = "no time server's name could be looked up (this device seems to be offline)"
         elif all(s.address is None or isinstance(s.result, ntp.NoReply) for s in run.ntp_sources):
-            ntp_part = "no time server answered (the network may block NTP, UDP port 123)"
+            ntp_part = f"no time server answered (the network may block NTP, {udp_ports(run.ntp_sources)})"
         else:
             ntp_part = "no time server gave a usable answer"
         web_part = (

@@ -11,6 +11,7 @@ from checks._clock.httpdate import HttpDateSource
 from checks._clock.select import Selection
 from checks._clock.verdict import Verdict
 from diagnose.settings import Endpoint
+from diagnose.words import join, plural
 
 NTP_PORT = 123
 NTP_TIMEOUT = 2.0
@@ -58,7 +59,8 @@ class NtpSource:
             return self.lookup_error
         if isinstance(self.result, ntp.NoReply):
             return {
-                ntp.NoReply.TIMEOUT: f"no reply within {NTP_TIMEOUT:g} s (UDP port 123 blocked or the server is down)",
+                ntp.NoReply.TIMEOUT: f"no reply within {NTP_TIMEOUT:g} s (UDP port {self.endpoint.port} blocked "
+                                      "or the server is down)",
                 ntp.NoReply.REFUSED: "the port is closed (ICMP port unreachable)",
                 ntp.NoReply.UNREACHABLE: "the address cannot be reached from this device",
             }[self.result]
@@ -142,6 +144,12 @@ def origin(url: str) -> tuple[str, str, int | None]:
         port = None
     default = 443 if parts.scheme == "https" else 80
     return (parts.scheme, (parts.hostname or "").lower(), port or default)
+
+
+def udp_ports(sources: list[NtpSource]) -> str:
+    """``UDP port 123``, ``UDP ports 123 and 4123``: the ports the time servers were asked on."""
+    ports = sorted({s.endpoint.port for s in sources})
+    return f"UDP {plural(len(ports), 'port')} {join(ports)}"
 
 
 def sources_text(measure: Measure) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from diagnose.words import duration
+
 TOTP_STEP = 30.0
 """Seconds per TOTP time step (RFC 6238 §5.2 recommends 30)."""
 
@@ -71,25 +73,9 @@ def judge(offset: float, uncertainty: float, window: int) -> Verdict:
 
 def duration_text(seconds: float) -> str:
     """'0.02 seconds', '40.0 seconds', '1 minute 35 seconds', '2 hours 3 minutes', '400 days',
-    '4,627 days (about 13 years)'."""
-    s = abs(seconds)
-    if s < 1:
-        return f"{s:.2f} seconds"
-    if s < 60:
-        return f"{s:.1f} seconds"
-    whole = round(s)
-    if whole >= 2 * 86400:
-        days = round(s / 86400)
-        return f"{days:,} days" if days < 730 else f"{days:,} days (about {s / 31_557_600:.0f} years)"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{_plural(hours, 'hour')} {_plural(minutes, 'minute')}"
-    return f"{_plural(minutes, 'minute')} {_plural(secs, 'second')}" if secs else _plural(minutes, "minute")
-
-
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+    '4,627 days (about 13 years)'
+    (:func:`diagnose.words.duration`, the words every check uses for a length of time)."""
+    return duration(seconds)
 
 
 def offset_text(offset: float) -> str:

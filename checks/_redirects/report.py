@@ -13,6 +13,7 @@ from checks._redirects.rules import registrable_domain
 from checks._redirects.state import RedirectsRun, host_of
 from diagnose.check import Outcome
 from diagnose.model import Severity
+from diagnose.words import count
 
 MAX_SET_COOKIES_IN_DETAILS = 40
 
@@ -39,11 +40,17 @@ def summary(run: RedirectsRun) -> str:
     cookies = sum(1 for hop in flow.hops for o in hop.set_cookies if o.stored)
     redirects = sum(1 for hop in flow.hops if hop.next_url)
     answer = f"{last.status} {run.text(last.reason)}".strip() if last is not None else "no answer"
-    return (
-        f"The sign-in flow ended after {redirects} redirect{'s' if redirects != 1 else ''} with "
-        f"{answer} at {run.short(last.url) if last else '?'}; browsers accept all {cookies} "
-        f"cookie{'s' if cookies != 1 else ''} it sets."
+    where = run.short(last.url) if last else "?"
+    ended = (
+        f"The sign-in page answered {answer} at {where} without a redirect" if redirects == 0
+        else f"The sign-in flow ended after {count(redirects, 'redirect')} with {answer} at {where}"
     )
+    accepted = (
+        "the service sets no cookies" if cookies == 0
+        else "browsers accept the cookie the service sets" if cookies == 1
+        else f"browsers accept all {count(cookies, 'cookie')} the service sets"
+    )
+    return f"{ended}; {accepted}."
 
 
 def details(run: RedirectsRun) -> dict[str, Any]:

@@ -50,6 +50,12 @@ def suffix_is_known(host: str) -> bool:
     return psl().publicsuffix(host.rstrip("."), accept_unknown=False) is not None
 
 
+def suffix_is_known_tld(host: str) -> bool:
+    """Whether ``host`` ends in a top-level domain of the list's ICANN section (Chromium's
+    ``EXCLUDE_UNKNOWN_REGISTRIES, EXCLUDE_PRIVATE_REGISTRIES``)."""
+    return _icann_psl().publicsuffix(host.rstrip("."), accept_unknown=False) is not None
+
+
 def is_hosting_suffix(suffix: str) -> bool:
     """True for suffixes from the PSL's *private* section: services where anyone can
     get a name (``web.app``, ``github.io``, ``pages.dev``, ``translate.goog``)."""

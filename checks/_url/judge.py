@@ -218,7 +218,7 @@ def _elsewhere(address: Address, opens: dict[str, str], policy: Policy, depth: i
     leading = _imitation_reasons(bare, uni, owner, signals, resemblance)
     places = _embedded(address, bare, owner, label, suffix, resemblance is not None, redirect_target, policy)
     if places:
-        leading.append(_brand_embedded(places, bare, owner or bare, policy))
+        leading.append(_brand_embedded(places, bare, owner or bare, policy, hosts.to_unicode(suffix)))
 
     imitation = (
         (redirect_target is not None and redirect_target.verdict == LOOKALIKE)
@@ -281,11 +281,19 @@ def _imitation_reasons(bare: str, uni: str, owner: str | None, signals: dict[str
     return leading
 
 
-def _brand_embedded(places: list[tuple[str, str]], host: str, owner: str, policy: Policy) -> Reason:
-    """The brand inside someone else's address: the first place it was found, and all the places."""
+def _brand_embedded(places: list[tuple[str, str]], host: str, owner: str, policy: Policy,
+                    suffix: str = "") -> Reason:
+    """The brand inside someone else's address: the first place it was found, and all the places.
+
+    On a hosting service (a public suffix anyone registers names under, such as
+    ``com.ru`` or ``github.io``) the evidence names that suffix: it is what the
+    person should know the site belongs to."""
     where, text = places[0]
-    return Reason("url.brand_embedded", {"where": where, "text": text, "places": [p for p, _t in places],
-                                         "host": host, "owner": owner, "brand": policy.brand_display})
+    evidence = {"where": where, "text": text, "places": [p for p, _t in places],
+                "host": host, "owner": owner, "brand": policy.brand_display}
+    if where == "hosting":
+        evidence["hosting_suffix"] = suffix
+    return Reason("url.brand_embedded", evidence)
 
 
 def _homograph_signals(unicode_host: str, unicode_suffix: str) -> dict[str, Any]:
@@ -459,10 +467,9 @@ def _common(address: Address, on_official: bool, expected_port: bool = False) ->
         reasons.append(Reason("url.not_https", {"scheme": "http"}))
     if address.has_userinfo:
         reasons.append(Reason(
-            "url.userinfo",
+            "url.userinfo_official" if on_official else "url.userinfo",
             {"user": _shown_user(address.username), "password": address.has_password,
              "host": address.hostname.rstrip(".")},
-            Severity.MEDIUM if on_official else None,
         ))
     if address.port and address.port != _DEFAULT_PORTS[address.scheme] and not expected_port:
         reasons.append(Reason("url.nondefault_port", {"port": int(address.port)}))

@@ -133,6 +133,8 @@ def parse(text: str) -> Address | Rejection:
     except ValueError:
         return Rejection("unparsable", _why_unparsable(candidate))
     scheme = url["protocol"][:-1]
+    if fixup == "https://" and int(url["host_type"]) == HOST_DOMAIN and not _searchable_host_is_address(url["hostname"]):
+        return Rejection("free_text", "its site name has characters no site name has (a browser would search for it)")
     rest = candidate[len(scheme) + 1 :]
     raw_host = _raw_host(rest) if scheme in WEB_SCHEMES else ""
     hostname = url["hostname"]
@@ -144,6 +146,26 @@ def parse(text: str) -> Address | Rejection:
         trimmed, fixup, url["href"], scheme, url.get("username", ""), bool(url.get("password")), hostname,
         host_type, url["port"], url["pathname"], url.get("search", ""), url.get("hash", ""), kinds, raw_host,
     )
+
+
+_COMPLIANT_LABEL = re.compile(r"[a-z0-9_-][a-z0-9_-]*")
+
+
+def _searchable_host_is_address(hostname: str) -> bool:
+    """Whether the address bar opens typed text whose host is ``hostname`` (no scheme was typed).
+
+    Chromium's omnibox (``AutocompleteInput::Parse``) searches for text whose
+    host is not "compliant" (``net::IsCanonicalizedHostCompliant``: every label
+    made of ``a-z 0-9 - _``, the last one starting with a letter or digit)
+    unless the host ends in a known top-level domain: ``ht!tp://[bad`` is a
+    search, ``ex!ample.com`` is still tried as an address.
+    """
+    labels = hostname.rstrip(".").split(".")
+    if all(_COMPLIANT_LABEL.fullmatch(label) for label in labels) and labels[-1][:1].isalnum():
+        return True
+    from checks._url import hosts
+
+    return hosts.suffix_is_known_tld(hostname)
 
 
 def resolve(text: str, base: str | None = None) -> str | None:

@@ -26,6 +26,7 @@ from typing import Any
 from diagnose.environment import Environment
 from diagnose.frontend import PROG, CommandParser, check_writable, finish, output_targets
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 
 def build_parser() -> CommandParser:
@@ -81,9 +82,9 @@ def main(argv: list[str], env: Environment, *, tui: Callable[[], RecordingTui | 
     diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note, browser_profiles=folders)
     if sanitize_to is not None:
         env.stderr.write(f"{PROG}: sanitized copy written to {shown_path(sanitize_to)} "
-                         f"({diagnosis.secrets} secrets replaced)\n")
+                         f"({count(diagnosis.secrets, 'secret')} replaced)\n")
     elif diagnosis.secrets and not ns.quiet:
-        env.stderr.write(f"{PROG}: this recording holds {diagnosis.secrets} secrets; share only a copy "
+        env.stderr.write(f"{PROG}: this recording holds {count(diagnosis.secrets, 'secret')}; share only a copy "
                          f"made with --sanitize\n")
     if app is not None:
         return app(diagnosis, outputs, env)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import PROG, CommandParser, check_writable
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 """A report is kilobytes; a larger file is skipped unread."""
@@ -67,7 +68,7 @@ def main(argv: list[str], env: Environment) -> int:
     summary = summarize(iter_inputs(ns.reports, env), env)
     if summary.reports == 0:
         raise UsageError(
-            f"no readable login-doctor report among {summary.files} file{'s' if summary.files != 1 else ''}"
+            f"no readable login-doctor report among {count(summary.files, 'file')}"
             if summary.files
             else "no report files found"
         )
@@ -82,8 +83,8 @@ def main(argv: list[str], env: Environment) -> int:
     else:
         env.stdout.write(text)
     skipped = f"; skipped {summary.skipped_count} unreadable" if summary.skipped_count else ""
-    dupes = f"; {summary.duplicates} duplicate{'s' if summary.duplicates != 1 else ''} counted once" if summary.duplicates else ""
-    env.stderr.write(f"{PROG}: summarized {summary.reports} report{'s' if summary.reports != 1 else ''}{skipped}{dupes}\n")
+    dupes = f"; {count(summary.duplicates, 'duplicate')} counted once" if summary.duplicates else ""
+    env.stderr.write(f"{PROG}: summarized {count(summary.reports, 'report')}{skipped}{dupes}\n")
     return ExitStatus.OK
 
 

@@ -85,10 +85,14 @@ def main(argv: list[str], env: Environment) -> int:
 
     judge = AddressJudge(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
+    any_address = False
     for official, text in judged(judge, _addresses(ns.addresses, env.stdin), fmt):
+        any_address = True  # a chunk is never empty
         all_official &= official
         env.stdout.write(text)
     env.stdout.flush()
+    if not any_address:  # only "-" was given, and standard input held no address
+        raise UsageError("no address to judge: standard input was empty (give one address per line)")
     return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
 
 
@@ -247,7 +251,8 @@ def _shown_input(judgement: AddressJudgement) -> str:
         return printable[:2048] + f"… ({len(printable):,} characters)"
     removed = set(judgement.redacted)
     if removed and any(
-        f.code == "url.userinfo" and f.evidence.get("user") != "[redacted]" for f in judgement.findings
+        f.code in ("url.userinfo", "url.userinfo_official") and f.evidence.get("user") != "[redacted]"
+        for f in judgement.findings
     ):
         removed.discard("url:userinfo")
     if not removed:
@@ -284,6 +289,10 @@ def _text_block(record: dict[str, Any]) -> str:
     lines.append(f"  {record['summary']}")
     for finding in record["findings"]:
         lines.append(f"  - [{finding['code']}] {finding['message']}")
+    # What to do: the most severe finding's advice (the others mostly repeat it; JSON has them all).
+    advice = next((f["remediation"] for f in record["findings"] if f["remediation"]), "")
+    if advice:
+        lines.append(f"  What to do: {advice}")
     return "\n".join(lines) + "\n\n"
 
 

@@ -14,6 +14,7 @@ Usage::
     login-doctor demo dns-nxdomain        one scenario
     login-doctor demo --list              names and descriptions
     login-doctor demo --format json       reports as JSON (one per line when several)
+    login-doctor demo clock-ahead-6min --tui   one scenario in the terminal interface
 
 Exit codes: 0 when every diagnosis matched its scenario, 1 otherwise, 2 for
 bad usage (an unknown scenario name lists the known ones).
@@ -33,9 +34,10 @@ from typing import Any
 
 from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import PROG, CommandParser
-from diagnose.lab.scenario import Scenario, all_scenarios, diagnose_scenario
+from diagnose.lab.scenario import Scenario, all_scenarios, diagnose_scenario, scenario_diagnosis
 from diagnose.model import Report, report_to_json
 from diagnose.settings import UsageError
+from diagnose.words import count
 
 FORMATS = ("text", "markdown", "json")
 
@@ -61,6 +63,8 @@ def build_parser() -> CommandParser:
                    help="report format: text (default), markdown or json")
     p.add_argument("--timeout", default=None, metavar="SECONDS",
                    help="deadline of each scenario's run (default: the scenario's own)")
+    p.add_argument("--tui", action="store_true",
+                   help="open SCENARIO in the terminal interface, as a person would see it (needs a terminal)")
     return p
 
 
@@ -81,7 +85,30 @@ def main(argv: list[str], env: Environment) -> int:
             )
     else:
         chosen = [s for s in scenarios if s.demo or s.name == FIRST]
+    if ns.tui:
+        return _tui(chosen, ns, timeout, env)
     return asyncio.run(_demo(chosen, ns.format, timeout, env))
+
+
+def _tui(chosen: Sequence[Scenario], ns: Any, timeout: float | None, env: Environment) -> int:
+    """``--tui``: one scenario, its lab and the TUI on the same event loop."""
+    if ns.scenario is None:
+        raise UsageError(f"--tui opens one scenario: name it, e.g. {PROG} demo {FIRST} --tui (see --list)")
+    if ns.format != "text":
+        raise UsageError("--tui shows the scenario in the terminal interface; leave out --format")
+    if not (env.stdin_isatty and env.stdout_isatty):
+        raise UsageError(f"--tui needs a terminal; without it, {PROG} demo {ns.scenario} prints the report")
+    if env.open_tui is None:
+        raise UsageError("the terminal interface is not available in this build")
+    return asyncio.run(_open_in_tui(chosen[0], timeout, env))
+
+
+async def _open_in_tui(s: Scenario, timeout: float | None, env: Environment) -> int:
+    assert env.open_tui is not None
+    async with scenario_diagnosis(s.name, timeout=timeout) as (diagnosis, _run):
+        code = await env.open_tui(diagnosis, env)
+    env.stderr.write(f"{PROG} demo: {s.name}: {s.description} Expected {expectation(s)}.\n")
+    return code
 
 
 def _timeout(text: str | None) -> float | None:
@@ -160,7 +187,7 @@ async def _demo(chosen: Sequence[Scenario], fmt: str, timeout: float | None, env
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     matched = sum(o.matched for o in outcomes)
-    summary = f"{PROG} demo: {matched} of {len(outcomes)} scenarios diagnosed as expected\n"
+    summary = f"{PROG} demo: {matched} of {count(len(outcomes), 'scenario')} diagnosed as expected\n"
     (env.stderr if fmt == "json" else env.stdout).write(summary)
     return int(ExitStatus.OK if matched == len(outcomes) else ExitStatus.FAILED)
 

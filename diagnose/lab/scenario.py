@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diagnose.check import Clock, SystemClock
 from diagnose.lab.dns import Answer, LabDns
@@ -29,6 +29,9 @@ from diagnose.model import Status
 from diagnose.net import DnsServerResolver, Net
 from diagnose.profiles import Profile, profile_from_mapping
 from diagnose.settings import Endpoint, Pin, Settings
+
+if TYPE_CHECKING:
+    from diagnose.session import Diagnosis
 
 LAB_DOMAIN = "atera-lab.test"
 """The lab vendor's official domain (``.test`` is reserved: it never exists on the internet)."""
@@ -291,10 +294,12 @@ class DiagnosedScenario:
     """The vendor profile the scenario ran with (what "official" meant)."""
 
 
-async def diagnose_scenario(
+@contextlib.asynccontextmanager
+async def scenario_diagnosis(
     name: str, *, only: Sequence[str] | None = None, timeout: float | None = None
-) -> DiagnosedScenario:
-    """Start the lab, run scenario ``name`` through a real :class:`~diagnose.session.Diagnosis`.
+) -> AsyncIterator[tuple[Diagnosis, LabRun]]:
+    """Start the lab and scenario ``name``; yield the real :class:`~diagnose.session.Diagnosis`
+    of it (not yet run) and the scenario's run. The lab stops when the block ends.
 
     ``timeout`` replaces the scenario's run deadline (``login-doctor demo --timeout``).
     """
@@ -307,7 +312,7 @@ async def diagnose_scenario(
             run.settings = replace(run.settings, timeout=timeout)
         registry = discover(plugins=False)
         plan = registry.plan(tuple(only if only is not None else run.only))
-        diagnosis = Diagnosis(
+        yield Diagnosis(
             target=make_target(run.url, run.profile),
             profile=run.profile,
             plan=plan,
@@ -315,6 +320,16 @@ async def diagnose_scenario(
             net=run.net,
             warnings=registry.warnings,
             clock=run.clock or SystemClock(),
-        )
+        ), run
+
+
+async def diagnose_scenario(
+    name: str, *, only: Sequence[str] | None = None, timeout: float | None = None
+) -> DiagnosedScenario:
+    """Start the lab, run scenario ``name`` through a real :class:`~diagnose.session.Diagnosis`.
+
+    ``timeout`` replaces the scenario's run deadline (``login-doctor demo --timeout``).
+    """
+    async with scenario_diagnosis(name, only=only, timeout=timeout) as (diagnosis, run):
         report = await diagnosis.run()
-    return DiagnosedScenario(chosen, report, run.observed, run.profile)
+    return DiagnosedScenario(all_scenarios()[name], report, run.observed, run.profile)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.settings import UsageError
+from diagnose.words import plural
 
 DEFAULT_PROFILE = "atera"
 
@@ -118,7 +119,7 @@ def profile_from_mapping(data: Mapping[str, Any], *, origin: str = "profile") ->
     sections = {k: v for k, v in data.items() if k not in _KNOWN_KEYS and isinstance(v, dict)}
     stray = [k for k, v in data.items() if k not in _KNOWN_KEYS and not isinstance(v, dict)]
     if stray:
-        raise UsageError(f"profile {origin}: unknown setting(s) {', '.join(sorted(stray))}")
+        raise UsageError(f"profile {origin}: unknown {plural(len(stray), 'setting')} {', '.join(sorted(stray))}")
     return Profile(
         name=need_str("name"),
         vendor=need_str("vendor"),

@@ -99,6 +99,8 @@ class LoginDoctorApp(App[None]):
         self.exports: list[Path] = []
         self.runs = 0
         """Number of the current run; messages of older runs are ignored."""
+        self.refused: str | None = None
+        """The last address the person asked to diagnose that could not be (None once a run starts)."""
         self._worker: Worker[Report] | None = None
         self._quit_when_stopped = False
         self.ready = False
@@ -160,19 +162,26 @@ class LoginDoctorApp(App[None]):
         if self.running:
             return False
         if address is not None and address.strip() != self.diagnosis.target.input:
-            from diagnose.session import make_target
+            from diagnose.frontend import target_for
 
             try:
-                target = make_target(address, self.diagnosis.profile)
+                target = target_for(address, self.diagnosis.profile)
             except UsageError as exc:
-                self.main.address.show_verdict(Verdict(Status.FAIL, str(exc)))
+                self.main.address.show_verdict(Verdict(Status.FAIL, str(exc)), about=address)
+                self.refused = address
                 self.bell()
                 return False
             self.diagnosis = dataclasses.replace(self.diagnosis, target=target)
+        self.refused = None
+        # The verdict line is about the address being run from now on: an earlier
+        # "cannot diagnose this" no longer applies, even before a pending edit's judgement.
         if self.url_check is None:
-            self.main.address.show_verdict(None)  # an earlier "cannot diagnose this" no longer applies
+            self.main.address.show_verdict(None)
+        else:
+            self.main.address.judge(self.diagnosis.target.input, delay=0.0)
         self.runs += 1
         self.main.stopping = False
+        self.main.clear_exports()
         plan = self.diagnosis.plan
         self.state.begin(plan.ids, (info.cls.title for info in plan.checks))
         self._worker = self._run(self.diagnosis, self.runs)
@@ -330,7 +339,6 @@ class LoginDoctorApp(App[None]):
             self.bell()
             return
         self.main.show_exports(self.exports)
-        self.notify(f"{len(self.exports)} report files saved in {directory}")
 
     def action_copy_summary(self) -> None:
         from diagnose.tui.summary import short_summary
@@ -338,7 +346,7 @@ class LoginDoctorApp(App[None]):
         if self.report is None:
             return
         self.copy_to_clipboard(short_summary(self.report))
-        self.notify("A short summary was copied to the clipboard (if your terminal allows it).")
+        self.main.show_note("A short summary was copied to the clipboard (if your terminal allows it).")
 
     def action_toggle_clock(self) -> None:
         self.main.toggle_clock()
@@ -374,6 +382,16 @@ def run_tui(
     app = LoginDoctorApp(diagnosis, autostart=autostart, export_dir=Path(export_dir) if export_dir else None)
     app.run()
     return conclude(app, outputs, env)
+
+
+async def run_tui_async(diagnosis: Diagnosis, env: Environment) -> int:
+    """The TUI inside an event loop that is already running (the lab's servers share it:
+    ``login-doctor demo SCENARIO --tui``). The run starts at once; nothing is written
+    but what the person exports. Returns the exit code a headless run would give."""
+    export_dir = env.environ.get(EXPORT_DIR_ENV)
+    app = LoginDoctorApp(diagnosis, autostart=True, export_dir=Path(export_dir) if export_dir else None)
+    await app.run_async()
+    return conclude(app, (), env)
 
 
 def conclude(app: LoginDoctorApp, outputs: Sequence[tuple[Path, str]], env: Environment) -> int:

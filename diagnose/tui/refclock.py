@@ -13,6 +13,7 @@ from datetime import datetime
 
 from diagnose.facts import ClockOffset
 from diagnose.model import Report
+from diagnose.words import duration
 
 CLOCK_CHECK_ID = "clock"
 
@@ -36,6 +37,6 @@ def describe_offset(offset_s: float) -> str:
     size = abs(offset_s)
     if size < 0.5:
         return "Your device clock is in step with it."
-    amount = f"{size:.1f} seconds" if size < 120 else f"{size / 60:.0f} minutes"
+    amount = duration(size)
     way = "ahead of" if offset_s > 0 else "behind"
     return f"Your device clock is {amount} {way} it."

@@ -22,6 +22,7 @@ from diagnose.checklist import ChecklistItem, decide
 from diagnose.model import ChecklistItemResult, CheckResult, Report, Status, worst_status
 from diagnose.profiles import Profile
 from diagnose.registry import Plan
+from diagnose.runner import cut_short
 
 _NO_PROFILE = Profile(name="preview", vendor="", default_url="", official_domains=(), signin_urls=())
 """Statuses need no profile (it only adds vendor facts to the advice)."""
@@ -151,8 +152,20 @@ class RunState:
 
     @property
     def progress(self) -> tuple[int, int]:
-        """(checks finished, checks planned)."""
-        return len(self.results), len(self.planned)
+        """(checks finished, checks planned).
+
+        A check the run stopped, or whose time ran out, has a result in the report
+        ("could not decide") but did not finish: it is not counted as done.
+        """
+        return sum(not cut_short(r) for r in self.results.values()), len(self.planned)
+
+    @property
+    def ended_early(self) -> str:
+        """Why the last run ended early: "stopped", "time limit reached", or "" when it did not."""
+        reasons = {r.details.get("error") for r in self.results.values() if cut_short(r)}
+        if (self.report is not None and self.report.interrupted) or "interrupted" in reasons:
+            return "stopped"
+        return "time limit reached" if reasons else ""
 
     def row(self, key: str) -> Row | None:
         return next((r for r in self.rows if r.key == key), None)

@@ -70,7 +70,7 @@ def test_table_is_large_and_covers_every_verdict_and_code() -> None:
 
 def test_catalogue_has_every_code_with_plain_words() -> None:
     expected = {
-        "url.not_https", "url.userinfo", "url.ip_address", "url.nondefault_port", "url.trailing_dot",
+        "url.not_https", "url.userinfo", "url.userinfo_official", "url.ip_address", "url.nondefault_port", "url.trailing_dot",
         "url.obfuscated", "url.homograph", "url.typosquat", "url.brand_embedded", "url.unofficial",
         "url.unsupported_scheme", "url.invalid", "url.offsite_redirect_param", "url.shortener",
         "url.not_signin_page", "url.unreachable_host",

@@ -47,7 +47,7 @@ def _one_line_error(result: CliResult) -> str:
         (["--dns-server", "not a host"], "--dns-server"),
         (["--ntp-server", "[::1"], "missing ']'"),
         (["--format", "pdf"], "--format"),
-        (["--no-such-option"], "unrecognized arguments"),
+        (["--no-such-option"], "unknown option --no-such-option"),
         (["render"], "required"),
     ],
 )

@@ -78,7 +78,7 @@ def test_findings_carry_plain_messages_and_no_secrets() -> None:
     assert "s3cret" not in out and "t0k" not in out
     assert row["verdict"] == "official-but-warn"
     (finding,) = row["findings"]  # type: ignore[misc]
-    assert finding["code"] == "url.userinfo" and finding["severity"] == "medium"
+    assert finding["code"] == "url.userinfo_official" and finding["severity"] == "medium"
     assert "password" in finding["message"] and finding["remediation"]
 
 
@@ -141,7 +141,7 @@ def test_profile_file_is_honoured(tmp_path: Path) -> None:
         (["--format", "xml", "x"], "--format"),
         (["--profile", "nope", "x"], "unknown profile"),
         (["--profile", "/nonexistent/p.toml", "x"], "cannot read profile"),
-        (["--bogus", "x"], "unrecognized arguments"),
+        (["--bogus", "x"], "unknown option --bogus"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -29,6 +29,7 @@ from diagnose.tui.widgets.checklist import ChecklistRow, ChecklistView
 from diagnose.tui.widgets.clock import ReferenceClock
 from diagnose.tui.widgets.details import ItemDetails
 from diagnose.tui.widgets.progress import RunProgress
+from diagnose.words import count, plural
 from reports.labels import OVERALL_SENTENCE, label
 
 WIDE = 110
@@ -38,8 +39,8 @@ WIDE = 110
 def profile_line(profile: Profile) -> str:
     """``Profile  Atera · official domain atera.com · help support.atera.com``."""
     name = profile.vendor if profile.name == profile.vendor.lower() else f"{profile.vendor} ({profile.name})"
-    plural = "s" if len(profile.official_domains) > 1 else ""
-    line = f"Profile  {name} · official domain{plural} {', '.join(profile.official_domains)}"
+    domains = plural(len(profile.official_domains), "official domain")
+    line = f"Profile  {name} · {domains} {', '.join(profile.official_domains)}"
     support = profile.support_url.removeprefix("https://").removeprefix("http://").rstrip("/")
     return f"{line} · help {support}" if support else line
 
@@ -68,6 +69,9 @@ class MainScreen(Screen[None]):
         self._profile = profile
         self._clock = clock
         self.stopping = False
+        self._exported = ""
+        self._export_error = False
+        self._note = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +117,8 @@ class MainScreen(Screen[None]):
         progress = self.query_one("#progress", RunProgress)
         progress.display = state.phase is not Phase.IDLE
         stopping = state.phase is Phase.RUNNING and self.stopping
-        progress.show(*state.progress, note=" · stopping…" if stopping else "")
+        early = state.ended_early if state.phase is Phase.DONE else ""
+        progress.show(*state.progress, note=" · stopping…" if stopping else f" · {early}" if early else "")
         self._show_result(state, target)
         self.query_one("#refclock", ReferenceClock).set_offset(measured_offset(state.report))
         await self._show_preview()
@@ -139,16 +144,39 @@ class MainScreen(Screen[None]):
         line.update(text)
 
     def show_exports(self, paths: list[Path] | None, error: str = "") -> None:
-        """Show where the reports were written (or why they were not)."""
+        """Show where the reports were written (or why they were not).
+
+        These lines are the announcement: no toast, which would lie over them
+        (Textual stacks toasts at the bottom right, where this box is).
+        """
+        if error:
+            self._exported = f"Export failed: {error}"
+        elif paths:
+            where = paths[0].parent
+            names = (f"  {p.name}" if p.parent == where else f"  {p}" for p in paths)
+            self._exported = f"{count(len(paths), 'report file')} saved in {where}:\n" + "\n".join(names)
+        else:
+            self._exported = "No report format is available to export."
+        self._export_error = bool(error)
+        self._note = ""
+        self._show_box()
+
+    def show_note(self, note: str) -> None:
+        """A one-line confirmation (the summary was copied) under the export lines, never over them."""
+        self._note = note
+        self._show_box()
+
+    def clear_exports(self) -> None:
+        """A new run: the files and notes of the previous one no longer describe what is shown."""
+        self._exported = self._note = ""
+        self._export_error = False
+        self.query_one("#exports", Static).display = False
+
+    def _show_box(self) -> None:
         box = self.query_one("#exports", Static)
         box.display = True
-        box.set_class(bool(error), "-error")
-        if error:
-            box.update(f"Export failed: {error}")
-        elif paths:
-            box.update("Reports saved:\n" + "\n".join(f"  {p}" for p in paths))
-        else:
-            box.update("No report format is available to export.")
+        box.set_class(self._export_error, "-error")
+        box.update("\n".join(line for line in (self._exported, self._note) if line))
 
     def toggle_clock(self) -> bool:
         clock = self.query_one("#refclock", ReferenceClock)

@@ -42,6 +42,8 @@ class AddressField(Vertical):
         self._value = value
         self._judge = judge
         self.verdict: Verdict | None = None
+        self.judged: str | None = None
+        """The text the verdict line is about (None before the first verdict)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="address-row"):
@@ -87,11 +89,12 @@ class AddressField(Vertical):
             return
         if delay:
             await asyncio.sleep(delay)
-        self.show_verdict(await self._judge(text))
+        self.show_verdict(await self._judge(text), about=text)
 
-    def show_verdict(self, verdict: Verdict | None) -> None:
-        """Show ``verdict`` (or nothing) under the field; usage errors go here too."""
+    def show_verdict(self, verdict: Verdict | None, *, about: str | None = None) -> None:
+        """Show ``verdict`` on the text ``about`` (or nothing) under the field; usage errors go here too."""
         self.verdict = verdict
+        self.judged = about
         line = self.query_one("#verdict", Static)
         line.remove_class("-pass", "-warn", "-fail", "-skip", "-error", "-manual")
         line.display = verdict is not None

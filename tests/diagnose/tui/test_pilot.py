@@ -184,27 +184,35 @@ async def test_rerun_with_an_edited_address(healthy: LabRun, lab: Lab) -> None:
 
 async def test_start_screen_waits_and_refuses_an_email_address(healthy: LabRun) -> None:
     # Given no address on the command line, nothing runs until the person asks
+    # (Every wait is on the app's state, never on text on the screen: the verdict line is
+    # written by a worker and a key press is handled over several messages, so under load
+    # the text of a moment ago may still be there. Once the state is reached, the text is asserted.)
     app = LoginDoctorApp(lab_diagnosis(healthy), autostart=False)
     async with app.run_test() as pilot:
-        await pilot.pause()
-        assert app.state.phase is Phase.IDLE and app.runs == 0
         field = app.screen.query_one("#address", Input)
+        address = app.main.address
+        await wait_for(pilot, lambda: app.ready and app.drawn and app.focused is not None, "the start screen")
+        assert app.state.phase is Phase.IDLE and app.runs == 0
         assert field.has_focus and field.value == healthy.url
         assert status_cell(app, "internet-connection") == "· not run yet"
         # the url check judges the prefilled address as it stands (offline)
-        await wait_for(pilot, lambda: app.screen.query_one("#verdict", Static).display, "the address verdict")
-        assert "official sign-in address" in str(app.screen.query_one("#verdict", Static).render())
+        await wait_for(pilot, lambda: address.judged == healthy.url, "the verdict on the prefilled address")
+        verdict = app.screen.query_one("#verdict", Static)
+        assert verdict.display and "official sign-in address" in str(verdict.render())
         # an email address is refused with the CLI's sentence, and no run starts
         field.value = "someone@example.com"
         await pilot.press("enter")
-        verdict = app.screen.query_one("#verdict", Static)
+        await wait_for(pilot, lambda: app.refused == "someone@example.com", "the refusal")
         assert verdict.display and "looks like an email address" in str(verdict.render())
-        assert app.runs == 0
-        # the profile's address runs on Enter
+        assert app.runs == 0 and app.state.phase is Phase.IDLE
+        # the profile's address runs on Enter, and the line under the field is about it at once
         field.value = healthy.url
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
+        await wait_for(pilot, lambda: address.judged == healthy.url, "the verdict on the address run")
+        assert app.refused is None and app.runs == 1
         assert "looks like an email address" not in str(verdict.render())  # judged anew: the official address
+        assert "official sign-in address" in str(verdict.render())
         assert app.report.check("connectivity").status is Status.PASS  # type: ignore[union-attr]
         await pilot.press("q")
 
@@ -256,6 +264,8 @@ async def test_stop_keeps_the_app_open(lab: Lab) -> None:
         assert app.is_running and app.report.interrupted  # type: ignore[union-attr]
         assert status_cell(app, "internet-connection") == "? NOT DECIDED"
         assert "interrupted" in str(app.screen.query_one("#result", Static).render())
+        # was: "1 of 1 checks done" for a check that was stopped
+        assert "0 of 1 checks done · stopped" in str(app.screen.query_one("#progress", Static).render())
         await pilot.press("q")
 
 
@@ -271,9 +281,10 @@ async def test_export_writes_real_files_and_shows_paths(healthy: LabRun, tmp_pat
     suffixes = {p.suffix for p in app.exports}
     assert {".md", ".json"} <= suffixes
     assert ("html" in export_formats()) == (".html" in suffixes)
+    assert f"saved in {target}:" in shown
     for path in app.exports:
         assert path.parent == target and path.stat().st_size > 0
-        assert str(path) in shown
+        assert f"  {path.name}" in shown.splitlines()
     data = json.loads(next(p for p in app.exports if p.suffix == ".json").read_text())
     assert validation_errors(data) == []
     assert data["target"]["host"] == HOST
@@ -346,3 +357,39 @@ async def test_an_engine_crash_is_shown_and_inconclusive(healthy: LabRun) -> Non
     stream = env()
     assert conclude(app, [], stream) == ExitStatus.INCONCLUSIVE
     assert "internal error" in stream.stderr.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_the_export_announcement_never_covers_the_file_names(tmp_path: Path, size: tuple[int, int]) -> None:
+    # was: the "3 report files saved" toast lay over the lines naming those files (and so did
+    # the "summary copied" toast on c)
+    from textual.widgets._toast import Toast
+
+    from tests.diagnose.tui import fixed_run
+
+    app = LoginDoctorApp(fixed_run.diagnosis(), autostart=False, export_dir=tmp_path / "reports")
+    announced: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:  # what is announced, and then shown as usual
+        announced.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = record  # type: ignore[method-assign]
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.ready, "the start screen")
+        app.replay(fixed_run.events_done(fixed_run.HEALTHY, Status.PASS))
+        await wait_for(pilot, lambda: app.report is not None and app.drawn, "the report")
+        await pilot.press("escape", "e")  # leave the address field, export
+        await wait_for(pilot, lambda: app.exports and app.drawn, "the export")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "copied" in str(app.screen.query_one("#exports", Static).render()), "the note")
+        # every announcement made is on the screen now (a toast appears one message later)
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) >= len(announced), "the toasts")
+        box = app.screen.query_one("#exports", Static)
+        shown = str(box.render())
+        assert f"{len(app.exports)} report files saved in {tmp_path / 'reports'}:" in shown
+        assert all(f"  {path.name}" in shown.splitlines() for path in app.exports)
+        toasts = [t.region for t in app.screen.query(Toast)]
+        assert all(not toast.overlaps(box.region) for toast in toasts), (announced, toasts, box.region)
+        await pilot.press("q")

@@ -182,3 +182,34 @@ def test_every_engine_event_becomes_its_message() -> None:
     for event, kind in pairs:
         message = messages.message_for(event, 7)
         assert isinstance(message, kind) and message.run_id == 7 and message.event is event  # type: ignore[attr-defined]
+
+
+def test_after_a_stop_the_progress_counts_only_the_checks_that_finished() -> None:
+    # was: "5 of 5 checks done" after a stop, because the runner's "could not decide"
+    # stand-ins for the unfinished checks were counted as done
+    from dataclasses import replace
+
+    s = state()
+    s.begin(fixed_run.started().check_ids, fixed_run.started().titles)
+    finished = fixed_run.HEALTHY[:2]
+    stood_in = tuple(
+        replace(r, status=Status.ERROR, summary="The run was interrupted before this check finished.",
+                details={"error": "interrupted"})
+        for r in fixed_run.HEALTHY[2:]
+    )
+    s.finish(fixed_run.report(finished + stood_in, Status.ERROR, interrupted=True))
+    assert s.progress == (2, 5)
+    assert s.ended_early == "stopped"
+
+
+def test_a_run_cut_by_its_deadline_says_so_and_a_whole_run_says_nothing() -> None:
+    from dataclasses import replace
+
+    s = state()
+    s.begin(fixed_run.started().check_ids, fixed_run.started().titles)
+    late = replace(fixed_run.HEALTHY[4], status=Status.ERROR, details={"error": "deadline"})
+    s.finish(fixed_run.report((*fixed_run.HEALTHY[:4], late), Status.ERROR))
+    assert s.progress == (4, 5) and s.ended_early == "time limit reached"
+    s.begin(fixed_run.started().check_ids, fixed_run.started().titles)
+    s.finish(fixed_run.report(fixed_run.HEALTHY, Status.PASS))
+    assert s.progress == (5, 5) and s.ended_early == ""

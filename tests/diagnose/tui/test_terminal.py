@@ -81,7 +81,7 @@ def test_cli_opens_the_tui_runs_at_once_and_exits_like_headless(
         term.read_until(b"1 of 1 checks done")
         term.read_until(b"No problem found")
         term.send(b"e")
-        term.read_until(b"Reports saved")
+        term.read_until(b"report files saved in")
         term.send(b"q")
         code = term.wait()
     finally:
