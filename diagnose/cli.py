@@ -261,7 +261,7 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks)
+    registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks, needed=split_ids(ns.only))
     plan = registry.plan(split_ids(ns.only), split_ids(ns.skip))
     net = env.net_factory(settings) if env.net_factory else None
     headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)

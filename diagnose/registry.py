@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
@@ -64,6 +64,8 @@ class Registry:
 
     checks: dict[str, CheckInfo]
     warnings: tuple[str, ...] = ()
+    unloaded: tuple[str, ...] = ()
+    """Built-in checks not imported because the run does not need them (``discover(needed=...)``)."""
 
     def plan(self, only: Sequence[str] = (), skip: Sequence[str] = ()) -> Plan:
         """Choose checks for a run and order them so dependencies come first.
@@ -73,10 +75,11 @@ class Registry:
         wins over both. Unknown ids are a :class:`UsageError`.
         """
         for check_id in (*only, *skip):
-            if check_id not in self.checks:
+            if check_id not in self.checks and check_id not in self.unloaded:
                 raise UsageError(
-                    f"unknown check {check_id!r} (available: {', '.join(sorted(self.checks))})"
+                    f"unknown check {check_id!r} (available: {', '.join(sorted({*self.checks, *self.unloaded}))})"
                 )
+        only = [check_id for check_id in only if check_id in self.checks]
         chosen: set[str] = set(only) if only else set(self.checks)
         pending = list(chosen)
         while pending:
@@ -101,27 +104,63 @@ class Plan:
         return tuple(info.id for info in self.checks)
 
 
-def discover(*, plugins: bool = True, extra: Iterable[EntryPoint] = ()) -> Registry:
+def discover(*, plugins: bool = True, extra: Iterable[EntryPoint] = (), needed: Collection[str] = ()) -> Registry:
     """Load built-in checks and, unless disabled, every installed plugin.
 
     ``extra`` entry points are treated as plugins (tests use it to load a
     check from the test suite without installing a distribution).
+    ``needed`` (the ids of ``--only``) imports only those built-in checks and
+    what they require, so ``--only url`` never loads the certificate check's
+    cryptography; the others are listed in :attr:`Registry.unloaded`. Plugins
+    are always loaded: their ids are known only once they are.
     """
     warnings: list[str] = []
     checks: dict[str, CheckInfo] = {}
-    for ep in BUILTIN_CHECKS:
-        _add(checks, warnings, ep, "built-in")
+    builtins = {ep.name: ep for ep in BUILTIN_CHECKS}
+    _load_builtins(checks, warnings, needed or builtins)
     if plugins and not os.environ.get(NO_PLUGINS_ENV):
-        for ep in entry_points(group=GROUP):
-            dist = ep.dist
-            if dist is not None and dist.name.lower().replace("_", "-") == "login-doctor":
-                continue
-            source = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
-            _add(checks, warnings, ep, source)
+        _load_plugins(checks, warnings)
     for ep in extra:
         _add(checks, warnings, ep, f"plugin {ep.value}")
+    if needed:
+        checks = _complete(checks, warnings)
+    unloaded = tuple(name for name in builtins if name not in checks) if needed else ()
     _drop_broken_dependencies(checks, warnings)
-    return Registry(checks, tuple(warnings))
+    return Registry(checks, tuple(warnings), unloaded)
+
+
+def _load_plugins(checks: dict[str, CheckInfo], warnings: list[str]) -> None:
+    for ep in entry_points(group=GROUP):
+        dist = ep.dist
+        if dist is not None and dist.name.lower().replace("_", "-") == "login-doctor":
+            continue
+        source = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
+        _add(checks, warnings, ep, source)
+
+
+def _complete(checks: dict[str, CheckInfo], warnings: list[str]) -> dict[str, CheckInfo]:
+    """After a partial load: a plugin never takes a built-in's id (as when every built-in loads first),
+    the built-ins the plugins require are loaded too, and built-ins come first in their usual order."""
+    builtins = [ep.name for ep in BUILTIN_CHECKS]
+    for name in [n for n, info in checks.items() if n in builtins and info.source != "built-in"]:
+        warnings.append(f"check {name!r} ({checks.pop(name).source}) was left out: the id is already "
+                        "taken by built-in")
+    _load_builtins(checks, warnings, [d for info in list(checks.values()) for d in info.cls.requires])
+    return {**{n: checks[n] for n in builtins if n in checks}, **{n: i for n, i in checks.items() if n not in builtins}}
+
+
+def _load_builtins(checks: dict[str, CheckInfo], warnings: list[str], ids: Iterable[str]) -> None:
+    """Load the built-in checks ``ids`` and, transitively, the built-ins they require."""
+    builtins = {ep.name: ep for ep in BUILTIN_CHECKS}
+    wanted = list(ids)
+    while wanted:
+        ep = builtins.get(wanted.pop(0))
+        if ep is None or ep.name in checks:
+            continue
+        _add(checks, warnings, ep, "built-in")
+        info = checks.get(ep.name)
+        if info is not None:
+            wanted.extend(info.cls.requires)
 
 
 def _add(checks: dict[str, CheckInfo], warnings: list[str], ep: EntryPoint, source: str) -> None:

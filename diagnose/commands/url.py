@@ -25,13 +25,15 @@ get a yes for ``http://`` or a redirect parameter); 2 for a usage error. An
 address that is not text at all (binary garbage on standard input) is judged
 ``invalid``, never a crash.
 
-Only what judging needs is imported: no TUI, no HTTP client.
+Only what judging needs is imported: no TUI, no HTTP client. A large batch
+(more than a few thousand addresses) is judged on every core by worker
+processes, in chunks whose output is written in input order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from diagnose.environment import Environment, ExitStatus
@@ -39,7 +41,7 @@ from diagnose.frontend import CommandParser
 from diagnose.settings import UsageError
 
 if TYPE_CHECKING:
-    from checks.url import AddressJudgement
+    from checks.url import AddressJudge, AddressJudgement
 
 MAX_LINE_BYTES = 64 * 1024
 """A longer stdin line is judged ``invalid`` (too long) without being held whole in memory."""
@@ -83,16 +85,89 @@ def main(argv: list[str], env: Environment) -> int:
 
     judge = AddressJudge(profile)  # built once: PSL, skeletons, typosquat tables
     all_official = True
-    judged = 0
-    for judgement in judge.judge_all(_addresses(ns.addresses, env.stdin)):
-        judged += 1
-        all_official &= judgement.official
-        record = _record(judgement)
-        env.stdout.write(_json_line(record) if fmt == "json" else _text_block(record))
+    any_address = False
+    for official, text in judged(judge, _addresses(ns.addresses, env.stdin), fmt):
+        any_address = True  # a chunk is never empty
+        all_official &= official
+        env.stdout.write(text)
     env.stdout.flush()
-    if not judged:  # only "-" was given, and standard input held no address
+    if not any_address:  # only "-" was given, and standard input held no address
         raise UsageError("no address to judge: standard input was empty (give one address per line)")
     return int(ExitStatus.OK if all_official else ExitStatus.FAILED)
+
+
+def judged(judge: AddressJudge, addresses: Iterable[str], fmt: str,
+           workers: int | None = None) -> Iterator[tuple[bool, str]]:
+    """(all official, output text) per batch of addresses, in input order.
+
+    A batch of more than :data:`PARALLEL_FROM` addresses is judged by worker
+    processes, one per core, forked after ``judge`` is built so they share its
+    tables; a shorter one, one on a single core, or a system without ``fork``
+    is judged here. Either way the output is the same, byte for byte.
+    At most two chunks per worker are read ahead, so memory stays bounded
+    however long standard input is.
+    """
+    import itertools
+    import multiprocessing
+    import os
+
+    workers = workers or os.cpu_count() or 1
+    addresses = iter(addresses)
+    head = list(itertools.islice(addresses, PARALLEL_FROM + 1))
+    if len(head) <= PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in _chunks(itertools.chain(head, addresses)):
+            yield judge_chunk(judge, chunk, fmt)
+        return
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    global _WORKER
+    _WORKER = (judge, fmt)  # inherited by the forked workers
+    pending: deque[Future[tuple[bool, str]]] = deque()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for chunk in _chunks(itertools.chain(head, addresses)):
+                pending.append(pool.submit(_judge_in_worker, chunk))
+                while len(pending) > 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        _WORKER = None
+
+
+PARALLEL_FROM = 4_000
+"""Addresses from which a batch is spread over the cores (below it, starting workers costs more than it saves)."""
+
+CHUNK = 1_000
+"""Addresses per unit of work a worker judges."""
+
+_WORKER: tuple[AddressJudge, str] | None = None
+"""The judge and format the forked workers use (set only while a pool runs)."""
+
+
+def _chunks(addresses: Iterator[str]) -> Iterator[list[str]]:
+    import itertools
+
+    while chunk := list(itertools.islice(addresses, CHUNK)):
+        yield chunk
+
+
+def _judge_in_worker(chunk: list[str]) -> tuple[bool, str]:
+    assert _WORKER is not None, "a url worker started without a judge"
+    judge, fmt = _WORKER
+    return judge_chunk(judge, chunk, fmt)
+
+
+def judge_chunk(judge: AddressJudge, chunk: Iterable[str], fmt: str) -> tuple[bool, str]:
+    """Judge ``chunk`` in order: whether every address is official, and the output text."""
+    official = True
+    out = []
+    for judgement in judge.judge_all(chunk):
+        official &= judgement.official
+        record = _record(judgement)
+        out.append(_json_line(record) if fmt == "json" else _text_block(record))
+    return official, "".join(out)
 
 
 def _addresses(args: list[str], stdin: IO[str]) -> Iterator[str]:

@@ -105,3 +105,15 @@ def test_plan_rejects_unknown_ids() -> None:
         registry.plan(["nope"])
     with pytest.raises(UsageError, match="unknown check"):
         registry.plan([], ["nope"])
+
+
+def test_needed_loads_only_those_built_ins_and_what_they_require() -> None:
+    registry = discover(plugins=False, needed=("certificate",))
+    assert list(registry.checks) == ["connectivity", "certificate"]
+    assert set(registry.unloaded) == {"url", "clock", "redirects", "browser"}
+    assert registry.plan(("certificate",), ("browser",)).ids == ("connectivity", "certificate")
+    with pytest.raises(UsageError, match=r"unknown check 'nope'.*browser"):
+        registry.plan(("certificate",), ("nope",))
+    everything = discover(plugins=False)
+    assert everything.unloaded == ()
+    assert everything.plan(("certificate",)).ids == registry.plan(("certificate",)).ids
