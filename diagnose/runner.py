@@ -58,10 +58,14 @@ async def run_plan(
     deadline: float,
     on_event: EventSink | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    debug: bool = False,
 ) -> RunOutcome:
     """Run every check of ``plan`` and return their results in plan order.
 
     ``deadline`` is a time on the ``monotonic`` clock by which the run ends.
+    ``debug`` puts a crashed check's exception message and traceback in its
+    details; otherwise they name the exception's type only (a traceback names
+    local paths, a message may hold anything).
     """
     emit = on_event or (lambda event: None)
     total = len(plan.checks)
@@ -118,17 +122,9 @@ async def run_plan(
             result = _synthetic(
                 info,
                 Status.ERROR,
-                f"The check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
+                f"The {cls.id} check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
                 _ms(monotonic() - begin),
-                {
-                    "error": "exception",
-                    "exception": type(exc).__name__,
-                    # The run's redactor, so the report lists what an exception carried.
-                    "message": ctx.redact.text(str(exc))[:500],
-                    "trace": ctx.redact.text(
-                        "".join(traceback.format_exception(exc, limit=-4))
-                    )[-2000:],
-                },
+                _crash_details(exc, ctx, debug),
             )
         record(result)
 
@@ -137,8 +133,9 @@ async def run_plan(
     deadline_hit = False
     try:
         remaining = max(0.0, deadline - monotonic())
-        _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
-        deadline_hit = bool(pending)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
+            deadline_hit = bool(pending)
     except asyncio.CancelledError:
         interrupted = True
         current = asyncio.current_task()
@@ -184,6 +181,16 @@ async def run_plan(
         deadline_hit=deadline_hit,
         interrupted=interrupted,
     )
+
+
+def _crash_details(exc: Exception, ctx: CheckContext, debug: bool) -> dict[str, object]:
+    """What the report says about a check that crashed: the exception's type; with ``--debug``
+    also its message and the last frames of its traceback (through the run's redactor)."""
+    details: dict[str, object] = {"error": "exception", "exception": type(exc).__name__}
+    if debug:
+        details["message"] = ctx.redact.text(str(exc))[:500]
+        details["trace"] = ctx.redact.text("".join(traceback.format_exception(exc, limit=-4)))[-2000:]
+    return details
 
 
 def _dependencies(check_id: str, plan: Plan) -> set[str]:

@@ -14,7 +14,6 @@ read is it an error (exit code 2).
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,10 +21,10 @@ from typing import TYPE_CHECKING
 
 from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import PROG, CommandParser, check_writable
+from diagnose.inputs.files import check_path_text, stdin_lines
+from diagnose.inputs.limits import MAX_PATH_CHARS
+from diagnose.inputs.text import shown
 from diagnose.settings import UsageError
-
-MAX_REPORT_BYTES = 16 * 1024 * 1024
-"""A report is kilobytes; a larger file is skipped unread."""
 
 WARNINGS_SHOWN = 20
 """Unreadable files named one by one on stderr; the rest are counted."""
@@ -99,15 +98,21 @@ def iter_inputs(args: list[str], env: Environment) -> Iterator[Candidate]:
 
     for arg in args:
         if arg == "-":
-            for line in env.stdin:
-                name = line.rstrip("\r\n")
-                if name:
+            for name in stdin_lines(env.stdin, MAX_PATH_CHARS):
+                if name is None:
+                    yield "(a line of standard input)", f"longer than {MAX_PATH_CHARS} characters: not a file name"
+                else:
                     yield from _expand(name, once)
         else:
             yield from _expand(arg, once)
 
 
 def _expand(arg: str, once: Callable[[str], Iterator[Candidate]]) -> Iterator[Candidate]:
+    try:
+        check_path_text(arg, "")
+    except UsageError as exc:
+        yield shown(arg), str(exc).removeprefix(": ")
+        return
     if os.path.isdir(arg):
         for root, dirs, files in os.walk(arg):
             dirs.sort()
@@ -155,22 +160,6 @@ def summarize(inputs: Iterator[Candidate], env: Environment) -> FleetSummary:
 
 
 def _read(path: str) -> tuple[object, str | None]:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_REPORT_BYTES + 1)
-    except IsADirectoryError:
-        return None, "is a directory"
-    except OSError as exc:
-        return None, f"cannot read it ({exc.strerror or exc})"
-    if len(raw) > MAX_REPORT_BYTES:
-        return None, f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
-    try:
-        return json.loads(raw), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at line {exc.lineno})"
-    except RecursionError:
-        return None, "nested too deeply to be a report"
+    from diagnose.inputs.report import read_report
 
-
+    return read_report(path)

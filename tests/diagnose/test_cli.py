@@ -33,7 +33,7 @@ def _one_line_error(result: CliResult) -> str:
         (["javascript:alert(1)"], "not an http or https address"),
         (["person@example.com"], "email address"),
         (["--profile", "no-such-profile"], "unknown profile"),
-        (["--profile", "/nonexistent/p.toml"], "cannot read profile file"),
+        (["--profile", "/nonexistent/p.toml"], "profile file /nonexistent/p.toml: no such file"),
         (["--resolve", "app.atera.com:443"], "HOST:PORT:ADDRESS"),
         (["--resolve", "app.atera.com:99999:127.0.0.1"], "port must be"),
         (["--resolve", "app.atera.com:443:not-an-ip"], "not an IP address"),
@@ -67,7 +67,7 @@ def test_malformed_profile_file(cli: Callable[..., CliResult], tmp_path: Path) -
 def test_ca_file_that_is_not_pem(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
-    assert "not a PEM file" in _one_line_error(cli(["--ca-file", str(junk)]))
+    assert "not a PEM or DER certificate" in _one_line_error(cli(["--ca-file", str(junk)]))
 
 
 def test_unwritable_output_is_rejected_before_the_run(cli: Callable[..., CliResult], tmp_path: Path) -> None:

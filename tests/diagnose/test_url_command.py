@@ -140,7 +140,7 @@ def test_profile_file_is_honoured(tmp_path: Path) -> None:
         (["-", "-"], "only once"),
         (["--format", "xml", "x"], "--format"),
         (["--profile", "nope", "x"], "unknown profile"),
-        (["--profile", "/nonexistent/p.toml", "x"], "cannot read profile"),
+        (["--profile", "/nonexistent/p.toml", "x"], "profile file /nonexistent/p.toml: no such file"),
         (["--bogus", "x"], "unrecognized arguments"),
     ],
 )
