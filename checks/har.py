@@ -46,14 +46,14 @@ from diagnose.check import (
     load_catalogue,
 )
 from diagnose.facts import RecordedClock
-from diagnose.har.model import Recording
+from diagnose.har.model import HarEntry, Recording
 from diagnose.model import CheckResult, Severity, Status, Target
 from diagnose.net import OfflineNet
 from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.settings import Settings
 
-__all__ = ["RECORDING_CHECKS", "RecordingCheck", "analyse", "host_of", "recorded_clock", "start_url"]
+__all__ = ["RECORDING_CHECKS", "RecordingCheck", "analyse", "host_of", "navigations_of", "recorded_clock", "start_url"]
 
 
 class RecordingCheck(Check):
@@ -174,6 +174,14 @@ def start_url(recording: Recording, profile: Profile) -> str:
     return str(chosen.url) if chosen is not None else ""
 
 
+def navigations_of(recording: Recording) -> list[HarEntry]:
+    """The recording's top-level navigations (every redirect hop and form post of the address bar's
+    page), in the order the browser made them: ``Sec-Fetch-Dest: document``, else Chrome's
+    ``_resourceType`` ``document`` not started by a parser, else the pages' addresses and the
+    redirects that lead to them."""
+    return navigations(recording)
+
+
 def recorded_clock(results: Sequence[CheckResult]) -> RecordedClock | None:
     """The recording's clock fact, from :func:`analyse`'s results."""
     return next((fact for r in results if (fact := r.fact(RecordedClock)) is not None), None)
@@ -201,7 +209,7 @@ def _flow(run: CheckRun, ctx: RecordingContext) -> Outcome:
     cookies = CookieAnalysis(ctx, run.add)
     cookies.replay({e.index for e in flow.navs})
     cookies.findings(stuck=flow.stuck)
-    if ctx.recording.cookies_stripped:
+    if ctx.recording.cookies_stripped:  # a sanitized export, or a site that set none: cannot tell which
         run.add("har.cookies_not_recorded", browser=ctx.recording.browser.value)
     run.details.update({**flow.summary_counts(), "cookies": cookies.details()})
     serious = [f for f in run.by_severity() if f.severity is not Severity.INFO]
@@ -284,7 +292,7 @@ def _coverage(run: CheckRun, ctx: RecordingContext) -> Outcome:
                 too_large=list(rec.entries_skipped[:20]))
     if rec.entries and not ctx.signin_in_recording():
         run.add("har.signin_not_recorded", hosts_seen=sorted({host_of(e.url) for e in rec.entries[:500]} - {""})[:10])
-    cached = [e for e in rec.entries if e.from_cache]
+    cached = [e for e in rec.entries if e.from_cache and e.is_network]
     if cached:
         run.add("har.cache_hits", count=len(cached), entries=[e.index for e in cached[:20]])
     serious = next((f.message for f in run.findings if f.severity is not Severity.INFO), None)

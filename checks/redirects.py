@@ -18,8 +18,9 @@ names the fault:
   answer to it; more than 180 cookies for one site.
 
 Cookie values never leave the check: reports carry names, sizes, attributes
-and :func:`~diagnose.redact.fingerprint` hashes; every URL goes through
-``ctx.redact.url``. Only GET is sent.
+and the run's keyed hashes (:meth:`~diagnose.redact.Redactor.value_hash`,
+equal only within one report); every URL goes through ``ctx.redact.url``.
+Only GET is sent.
 
 The walk is bounded by the run's deadline: when it leaves no time for the
 next step, the check says at which step of the flow it ran out of time.
@@ -95,6 +96,7 @@ class RedirectsCheck(Check):
             now=ctx.clock.time,
             monotonic=ctx.clock.monotonic,
             budget=ctx.deadline.earlier(self.timeout).remaining() - WALK_MARGIN,
+            redact=ctx.redact,
         )
         flow = await walker.walk(ctx.target.url)
         run = RedirectsRun(self, ctx, flow)

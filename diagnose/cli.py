@@ -102,6 +102,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def main(args: list[str], env: Environment) -> int:
+    if args and args[0] == "har":  # it may open the TUI, which only the entry point may start
+        from diagnose.commands.har import main as har
+
+        return har(args[1:], env, tui=_load_recording_tui)
     if args and args[0] in SUBCOMMANDS:
         return _subcommand(args[0])(args[1:], env)
     ns = build_parser().parse_args(args)
@@ -222,21 +226,41 @@ def _load_tui() -> Callable[..., int] | None:
     return run_tui
 
 
+def _load_recording_tui() -> Callable[..., int] | None:
+    """The TUI on a recording (``har FILE --tui``), imported only now."""
+    try:
+        from diagnose.tui.recording import run_recording_tui
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name.startswith("diagnose.tui") or exc.name.startswith("textual")):
+            return None
+        raise
+    return run_recording_tui
+
+
 def _progress_printer(env: Environment) -> Callable[[Any], None]:
-    from diagnose.events import CheckFinished, CheckStarted, RunStarted
-    from diagnose.redact import redact_url
+    """One line per engine event on stderr (which RMM agents log and helpdesks paste into tickets).
+
+    It prints what the events carry and nothing else: the engine redacts the
+    target before :class:`~diagnose.events.RunStarted` and every result
+    before :class:`~diagnose.events.CheckFinished` (``Redactor.result``, in
+    the runner), so there is nothing here to remember to redact. Control
+    characters are shown as ``?``: a line of text must not drive the terminal.
+    """
+    from diagnose.events import CheckFinished, RunStarted
 
     def show(event: Any) -> None:
         if isinstance(event, RunStarted):
-            # stderr ends up in RMM logs and tickets too: no token from the address.
-            env.stderr.write(f"{PROG}: diagnosing {redact_url(event.target.url)} ({len(event.check_ids)} checks)\n")
-        elif isinstance(event, CheckStarted):
-            pass
+            line = f"{PROG}: diagnosing {event.target.url} ({len(event.check_ids)} checks)"
         elif isinstance(event, CheckFinished):
             r = event.result
-            env.stderr.write(
-                f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}\n"
-            )
+            line = f"  [{event.done}/{event.total}] {r.id:<13} {r.status.value:<6} {r.duration_ms:>5} ms  {r.summary}"
+        else:
+            return
+        env.stderr.write(_one_line(line) + "\n")
         env.stderr.flush()
 
     return show
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)

@@ -17,6 +17,11 @@
   finish are returned all the same.
 * If the run itself is cancelled (Ctrl-C), the results so far are returned
   with :attr:`RunOutcome.interrupted` set, so the caller can still write them.
+* Every result passes through :meth:`~diagnose.redact.Redactor.result` the
+  moment it is recorded, before anything else sees it: the
+  :class:`~diagnose.events.CheckFinished` event (the progress line, the
+  terminal app), the checks that depend on it (a skip repeats its
+  dependency's summary) and the returned results hold only redacted text.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from diagnose.check import Check, CheckContext, ResultWaiter, check_result_from
 from diagnose.events import CheckFinished, CheckStarted, Event
 from diagnose.model import CheckResult, Status
+from diagnose.redact import Redactor
 from diagnose.registry import CheckInfo, Plan
 
 EventSink = Callable[[Event], None]
@@ -59,6 +65,7 @@ async def run_plan(
     on_event: EventSink | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     debug: bool = False,
+    redactor: Redactor | None = None,
 ) -> RunOutcome:
     """Run every check of ``plan`` and return their results in plan order.
 
@@ -66,14 +73,20 @@ async def run_plan(
     ``debug`` puts a crashed check's exception message and traceback in its
     details; otherwise they name the exception's type only (a traceback names
     local paths, a message may hold anything).
+    ``redactor`` is the run's (the one the checks' contexts carry): every
+    result goes through it when it is recorded, and its list of redacted
+    fields becomes the report's.
     """
     emit = on_event or (lambda event: None)
+    redact = redactor or Redactor()
     total = len(plan.checks)
     results: dict[str, CheckResult] = {}
     finished: dict[str, asyncio.Event] = {info.id: asyncio.Event() for info in plan.checks}
     started: dict[str, float] = {}
 
     def record(result: CheckResult) -> None:
+        # The only way a result leaves its check: redacted first, then stored and announced.
+        result = redact.result(result)
         results[result.id] = result
         finished[result.id].set()
         emit(CheckFinished(result, len(results), total))

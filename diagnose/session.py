@@ -7,14 +7,12 @@ and knows nothing about how the result is shown.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import platform
 import sys
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
@@ -23,10 +21,10 @@ from diagnose.deadline import Deadline
 from diagnose.events import RunFinished, RunStarted
 from diagnose.facts import OutOfTime
 from diagnose.inputs.target import sign_in_target
-from diagnose.model import CheckResult, Finding, Report, Status, Target, overall_status
+from diagnose.model import CheckResult, Report, Status, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
-from diagnose.redact import Redactor
+from diagnose.redact import Redactor, without_home
 from diagnose.registry import Plan
 from diagnose.runner import EventSink, run_plan
 from diagnose.settings import Settings
@@ -74,9 +72,13 @@ class Diagnosis:
         loop = asyncio.get_running_loop()
         begin = loop.time()
         deadline = self.deadline or Deadline.after(self.settings.timeout, self.clock.monotonic)
+        # What is shown of the target, from the first event on: its user info and tokens removed.
+        shown_target = Target(
+            input=redactor.url(self.target.input), url=redactor.url(self.target.url), host=self.target.host
+        )
         emit(
             RunStarted(
-                self.target,
+                shown_target,
                 self.plan.ids,
                 tuple(info.cls.title for info in self.plan.checks),
             )
@@ -101,24 +103,20 @@ class Diagnosis:
             on_event=emit,
             monotonic=loop.time,
             debug=self.debug,
+            redactor=redactor,
         )
         from diagnose.checklist import evaluate
 
         warnings = [*self.warnings, *self._deadline_warnings(outcome.results, outcome.deadline_hit)]
-        # The safety net: evidence is redacted when a check records it, and
-        # once more here, so a check that forgot cannot leak a secret.
-        results = tuple(redacted_result(r, redactor) for r in outcome.results)
+        # Redacted by the runner as each check finished (Redactor.result).
+        results = outcome.results
         status = overall_status(results)
         env = environment(net, started_wall, redactor=redactor, target_url=self.target.url)
         report = Report(
             tool_version=__version__,
             report_id=str(uuid.uuid4()),
             profile=self.profile.name,
-            target=Target(
-                input=redactor.url(self.target.input),
-                url=redactor.url(self.target.url),
-                host=self.target.host,
-            ),
+            target=shown_target,
             started_at=started_wall.strftime("%Y-%m-%dT%H:%M:%SZ"),
             duration_ms=round((loop.time() - begin) * 1000),
             status=Status.ERROR if outcome.interrupted and status is Status.PASS else status,
@@ -133,7 +131,6 @@ class Diagnosis:
         emit(RunFinished(report))
         return report
 
-
     def _deadline_warnings(self, results: Sequence[CheckResult], hit: bool) -> list[str]:
         """What the run's time limit cost: checks that ran out of time, checks the runner stopped."""
         limit = f"The run reached its {self.settings.timeout:g} s time limit"
@@ -145,26 +142,6 @@ class Diagnosis:
         if hit:
             out.append(f"{limit}; checks still running were stopped.")
         return out
-
-
-def redacted_result(result: CheckResult, redactor: Redactor) -> CheckResult:
-    """``result`` with every string in its summary, details and findings passed
-    through :meth:`Redactor.evidence` (recording what was removed)."""
-    return dataclasses.replace(
-        result,
-        summary=redactor.text(result.summary),
-        details=_map_strings(_without_home, redactor.evidence(dict(result.details))),
-        findings=tuple(
-            Finding(
-                code=f.code,
-                severity=f.severity,
-                message=redactor.text(f.message),
-                remediation=redactor.text(f.remediation),
-                evidence=redactor.evidence(dict(f.evidence)),
-            )
-            for f in result.findings
-        ),
-    )
 
 
 def environment(
@@ -188,7 +165,7 @@ def environment(
     if target_url is not None:
         in_use = net.proxy_for(target_url)
         described["proxy_in_use"] = redactor.url(in_use) if in_use else None
-    described["trust_stores"] = [_without_home(str(t)) for t in described.get("trust_stores", [])]
+    described["trust_stores"] = [without_home(str(t)) for t in described.get("trust_stores", [])]
     offset = local.utcoffset()
     return {
         "os": f"{platform.system()} {platform.release()}".strip(),
@@ -202,27 +179,7 @@ def environment(
     }
 
 
-def _map_strings(fn: Callable[[str], str], value: Any) -> Any:
-    """``value`` with ``fn`` applied to every string in it (a trace's file paths name the home directory)."""
-    if isinstance(value, str):
-        return fn(value)
-    if isinstance(value, Mapping):
-        return {k: _map_strings(fn, v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_map_strings(fn, v) for v in value)
-    return value
-
-
 def _offset(seconds: float) -> str:
     sign = "-" if seconds < 0 else "+"
     minutes = round(abs(seconds) / 60)
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _without_home(text: str) -> str:
-    """``/home/alice/ca.pem`` → ``~/ca.pem``: a path must not name the person."""
-    try:
-        home = str(Path.home())
-    except (RuntimeError, KeyError):  # no home directory (a service account)
-        return text
-    return text.replace(home, "~") if len(home) > 1 else text

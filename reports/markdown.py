@@ -77,7 +77,7 @@ def _result(data: dict[str, Any]) -> list[str]:
     if data.get("interrupted"):
         out += [f"> **Interrupted.** {esc(INTERRUPTED_SENTENCE)}", ""]
     for name, value in context_rows(data):
-        out.append(f"- {name}: {code(value) if name in ('Address checked', 'Visited as', 'Sign-in address in it') else esc(value)}")
+        out.append(f"- {name}: {code(value) if name in ('Address checked', 'Visited as', 'Sign-in address') else esc(value)}")
     if data.get("note"):
         out.append(f"- Note from the person: {esc(data['note'])}")
     out.append("")

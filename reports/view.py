@@ -152,7 +152,7 @@ def recording_rows(source: dict[str, Any], target: dict[str, Any]) -> list[tuple
     if source.get("started"):
         rows.append(("Recorded", f"{source['started']} to {source.get('ended') or '?'} (browser clock)"))
     if target.get("url"):
-        rows.append(("Sign-in address in it", str(target["url"])))
+        rows.append(("Sign-in address", str(target["url"])))
     sanitized = source.get("sanitized", {})
     if sanitized.get("output"):
         rows.append(("Sanitized copy", f"{sanitized['output']} ({sanitized.get('replaced_total', 0)} secrets replaced)"))

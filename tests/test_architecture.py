@@ -25,7 +25,7 @@ PACKAGES = ("diagnose", "checks", "reports")
 LAYERS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     # the result model and the data results are decided with (no I/O beyond reading package data)
     ("model", (("diagnose", "diagnose.model", "diagnose.checklist", "diagnose.settings",
-                "diagnose.profiles.*", "diagnose.redact", "diagnose.psl", "diagnose.facts",
+                "diagnose.profiles.*", "diagnose.redact.*", "diagnose.psl", "diagnose.facts",
                 "diagnose.deadline", "diagnose.inputs.*"),)),
     # the inputs from outside: the one place that touches the network (diagnose/net.py, or the
     # package diagnose/net/), and browser recordings (HAR files: read, typed, sanitized; no

@@ -102,6 +102,20 @@ def _site_settings(prefs: Mapping[str, Any], site: Site, state: ProfileState) ->
                     state.cookies_blocked_everywhere = where
                 else:
                     state.javascript_blocked_everywhere = where
+    _blocked_addresses(exceptions.get("cookies"), site, state)
+    _third_party(prefs, state)
+
+
+def _blocked_addresses(cookie_exceptions: object, site: Site, state: ProfileState) -> None:
+    """Which sign-in addresses a per-site "block cookies" covers (their stored cookies are withheld too)."""
+    rules = parse_rules(cookie_exceptions)
+    for url, scheme, host, port in site.addresses:
+        rule = effective_rule(rules, scheme, host, port)
+        if rule is not None and rule.setting == "block":
+            state.cookies_blocked_for[url] = rule.key
+
+
+def _third_party(prefs: Mapping[str, Any], state: ProfileState) -> None:
     mode = _dig(prefs, "profile", "cookie_controls_mode")
     if isinstance(mode, int) and mode in _CONTROLS_MODES:
         state.third_party_cookies_blocked = f"profile.cookie_controls_mode is {mode} ({_CONTROLS_MODES[mode]})"

@@ -19,7 +19,8 @@ Files in the profile folder:
 Firefox trusts root certificates installed in the operating system
 ("enterprise roots") by default since version 120 on Windows and macOS
 (support.mozilla.org, "Automatically trust third-party root certificates");
-Linux builds have no such import, whatever the preference says.
+Linux builds have no such import, whatever the preference says, and Chrome on Linux does
+not use the system's bundle either, so there is no Firefox-only warning to predict there.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ DEFAULT_COOKIE_BEHAVIOR = 5
 DEFAULT_MAX_PER_HOST = 180
 DEFAULT_MAX_NUMBER = 3000
 ENTERPRISE_ROOTS_DEFAULT_SINCE = 120
+
+LINUX_ROOTS = (
+    "on Linux neither browser uses the system's certificate bundle: Firefox trusts Mozilla's roots (or, where "
+    "the distribution links NSS's built-in roots to p11-kit, as Fedora does, the system's), and Chrome trusts "
+    "the Chrome Root Store plus roots added to its NSS database (~/.pki/nssdb)"
+)
+"""Chromium's ``net/cert/internal/system_trust_store.cc``: on Linux the Chrome Root Store is combined
+with ``TrustStoreNSS(kIgnoreSystemTrust)``, the user's NSS slots only."""
 
 _THIRD_PARTY = {1: "block all third-party cookies", 3: "block third-party cookies from sites not visited"}
 _PERMISSION_KINDS = {"cookie": "cookies", "popup": "popups"}
@@ -129,9 +138,11 @@ def _proxy(prefs: dict[str, PrefValue]) -> ProxySetting | None:
     return None
 
 
-def _enterprise_roots(prefs: dict[str, PrefValue], os_name: str, version: str | None) -> tuple[bool, str]:
+def _enterprise_roots(prefs: dict[str, PrefValue], os_name: str, version: str | None) -> tuple[bool | None, str]:
+    """Whether Firefox trusts roots installed in the operating system where Chrome does (None: no
+    difference to tell, on Linux), and why."""
     if os_name == "linux":
-        return False, "Firefox on Linux does not use the operating system's certificate store"
+        return None, LINUX_ROOTS
     explicit = prefs.get("security.enterprise_roots.enabled")
     if isinstance(explicit, bool):
         return explicit, f"security.enterprise_roots.enabled is {str(explicit).lower()}"
@@ -168,6 +179,10 @@ def _permissions(profile: BrowserProfile, site: Site, reader: FileReader, state:
                 state.exceptions.append(SiteException(_PERMISSION_KINDS[kind], "block", host, origin, is_idp))
             elif permission == 1 and kind == "cookie" and not is_idp:
                 allowed_cookies = True
+        if kind == "cookie" and permission == 2:
+            for url, scheme, host, port in site.addresses:
+                if _origin_covers(origin, scheme, host, port):
+                    state.cookies_blocked_for[url] = origin
     if allowed_cookies and state.cookies_blocked_everywhere:
         state.cookies_blocked_everywhere = None  # the site has its own "allow"
 

@@ -46,7 +46,7 @@ class Host:
     home: Path | None
     """None when the process has no home directory (a service account)."""
     env: Mapping[str, str] = field(default_factory=dict)
-    """``LOCALAPPDATA``, ``APPDATA`` (Windows) and ``XDG_CONFIG_HOME`` (Linux), when set."""
+    """``LOCALAPPDATA``, ``APPDATA`` (Windows), ``XDG_CONFIG_HOME`` and ``CHROME_CONFIG_HOME`` (Linux), when set."""
 
     @classmethod
     def current(cls, override: Path | None = None, environ: Mapping[str, str] | None = None) -> Host:
@@ -62,7 +62,7 @@ class Host:
             home: Path | None = Path.home()
         except (RuntimeError, KeyError):  # no HOME and no password-database entry
             home = None
-        wanted = ("LOCALAPPDATA", "APPDATA") if system == "windows" else ("XDG_CONFIG_HOME",)
+        wanted = ("LOCALAPPDATA", "APPDATA") if system == "windows" else ("XDG_CONFIG_HOME", "CHROME_CONFIG_HOME")
         return cls(system, home, {k: environ[k] for k in wanted if environ.get(k)})
 
     # -- folders -----------------------------------------------------------------------
@@ -81,6 +81,14 @@ class Host:
         if value and PurePath(value).is_absolute():
             return Path(value)
         return self.home / ".config" if self.home is not None else None
+
+    def chrome_config(self) -> Path | None:
+        """``$CHROME_CONFIG_HOME``, else the XDG config folder: where Chrome and Chromium keep their
+        user data on Linux (``chrome/common/chrome_paths_linux.cc``)."""
+        value = self.env.get("CHROME_CONFIG_HOME", "")
+        if value and PurePath(value).is_absolute():
+            return Path(value)
+        return self.xdg_config()
 
     def application_support(self) -> Path | None:
         """``~/Library/Application Support`` (macOS)."""

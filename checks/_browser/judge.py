@@ -58,13 +58,27 @@ class Sending:
     url: str
     """The address that gets the largest Cookie header."""
     sent: list[StoredCookie]
+    withheld: str | None = None
+    """Why the browser sends none of the stored cookies to the sign-in host (a setting blocks them), or None."""
 
 
 def sending(state: ProfileState, site: Site, now: float) -> Sending:
+    """Which stored cookies go with each sign-in address.
+
+    A "block cookies" setting for the sign-in host (or for every site) withholds the stored ones
+    too: Chromium excludes them with ``EXCLUDE_USER_PREFERENCES`` and Firefox's cookie permission
+    applies to reading as well as setting, so none of them counts towards the Cookie header.
+    """
     cookies = state.jar.site_cookies if state.jar is not None else ()
-    by_url = {url: sent_with(cookies, Request.of(url), site, now) for url in site.urls}
+    by_url = {
+        url: [] if _blocked(state, url) else sent_with(cookies, Request.of(url), site, now) for url in site.urls
+    }
     url = max(site.urls, key=lambda u: header_bytes(by_url[u])[0])
-    return Sending(by_url, url, by_url[url])
+    return Sending(by_url, url, by_url[url], _blocked(state, site.url))
+
+
+def _blocked(state: ProfileState, url: str) -> str | None:
+    return state.cookies_blocked_everywhere or state.cookies_blocked_for.get(url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,7 @@ def _cookies(case: _Case) -> Iterator[Verdict]:
     if stale:
         yield Verdict("browser.expired_cookies", {
             "site": site.registrable, "count": len(stale),
+            "count_words": f"{len(stale)} expired cookie{'s' if len(stale) != 1 else ''}",
             "cookies": ", ".join(_shown(c.name) for c in stale[:8]) + (" …" if len(stale) > 8 else ""),
         })
     yield from _needed(state, site, case.facts, case.sending.sent)
@@ -135,7 +150,9 @@ def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) ->
         "cookie_bytes": low,
         "cookie_bytes_up_to": high,
         "sizes": "estimated from the encrypted values' lengths" if sizes == "estimated" else "exact",
-        "largest": ", ".join(f"{_shown(c.name)} ({c.size} bytes)" for c in largest),
+        "cookie_size": f"{low:,} bytes" if high == low else
+                       f"about {low:,}–{high:,} bytes, estimated because the browser stores the values encrypted",
+        "largest": ", ".join(f"{_shown(c.name)} ({_bytes(c.size, c.size_max)})" for c in largest),
         "largest_cookies": [{"name": _shown(c.name), "size": c.size, "domain": c.host, "path": c.path}
                             for c in largest],
         "cookie_families": _families(sent),
@@ -143,6 +160,10 @@ def _header(url: str, sent: Sequence[StoredCookie], sizes: str, facts: Facts) ->
         "exceeds_defaults_of": exceeded,
         "server_limits": {name: {"bytes": limit, "setting": setting} for name, limit, setting in facts.server_limits},
     }, None if every else Severity.MEDIUM)
+
+
+def _bytes(low: int, high: int) -> str:
+    return f"{low:,} bytes" if high <= low else f"{low:,}–{high:,} bytes"
 
 
 def _families(cookies: Sequence[StoredCookie]) -> list[dict[str, Any]]:
@@ -215,8 +236,13 @@ def _settings(case: _Case) -> Iterator[Verdict]:
             "host": exception.host, "pattern": exception.pattern, "identity_provider": exception.identity_provider,
             "whose": "the identity provider " + exception.host if exception.identity_provider else exception.host,
         }
-        if exception.kind == "cookies" and facts.needed_cookies:
-            evidence["needed_cookies"] = list(facts.needed_cookies)
+        if exception.kind == "cookies":
+            if facts.needed_cookies:
+                evidence["needed_cookies"] = list(facts.needed_cookies)
+            evidence["withheld"] = _withheld(case, exception.host)
+            evidence["withheld_note"] = (
+                f"; it also keeps the {evidence['withheld']} cookies stored for the site from being sent"
+                if evidence["withheld"] else "")
         yield Verdict(codes[exception.kind], evidence, severity)
     if state.third_party_cookies_blocked:
         yield Verdict("browser.third_party_cookies_blocked", {
@@ -224,6 +250,14 @@ def _settings(case: _Case) -> Iterator[Verdict]:
             "identity_providers": _some(site.identity_providers) or "another site",
             "sign_in_needs_third_party_cookies": facts.needs_third_party_cookies,
         }, None if facts.needs_third_party_cookies else Severity.INFO)
+
+
+def _withheld(case: _Case, host: str) -> int:
+    """How many stored cookies a "block" for ``host`` keeps from going to the sign-in address."""
+    jar = case.state.jar
+    if jar is None or host != case.site.host or case.sending.withheld is None:
+        return 0
+    return len(sent_with(jar.site_cookies, Request.of(case.site.url), case.site, case.now))
 
 
 def _proxy(case: _Case) -> Iterator[Verdict]:

@@ -7,8 +7,18 @@ version. Firefox keeps a profiles directory whose ``profiles.ini`` lists the
 profiles, and ``installs.ini`` (mirrored in ``[Install…]`` sections of
 ``profiles.ini``) names the one each installation opens by default.
 
-The locations are the documented ones (browser-state reference), plus what
-the browsers here do: Firefox 153 on Linux creates new profiles under
+The locations are the documented ones (browser-state reference), checked
+against the browsers' own sources: Chromium's ``chrome/common/chrome_paths_linux.cc``
+(``$CHROME_CONFIG_HOME``, else ``$XDG_CONFIG_HOME``, else ``~/.config``, then
+``google-chrome`` + the channel suffix ``-beta``/``-unstable``, or ``chromium``),
+``chrome_paths_win.cc`` with ``install_static`` (``%LOCALAPPDATA%/Google/Chrome``
++ `` Beta``/`` Dev``/`` SxS``, ``/User Data``), ``chrome_paths_mac.mm``
+(``~/Library/Application Support/`` + the bundle's ``CrProductDirName``:
+``Google/Chrome``, ``Google/Chrome Beta``, ``Google/Chrome Dev``, ``Google/Chrome Canary``,
+or ``Chromium``); Firefox's ``nsXREDirProvider::GetUserDataDirectoryHome``
+(``%APPDATA%/Mozilla/Firefox``, ``~/Library/Application Support/Firefox``, on Linux
+``~/.mozilla/firefox`` while it exists, else ``$XDG_CONFIG_HOME/mozilla/firefox``).
+Plus what the browsers here do: Firefox 153 on Linux creates new profiles under
 ``$XDG_CONFIG_HOME/mozilla/firefox`` when ``~/.mozilla`` does not exist, and
 Chromium 156 on Linux keeps its cookies in ``Default/Cookies`` (Windows
 builds use ``Default/Network/Cookies``). Snap and Flatpak builds keep their
@@ -39,13 +49,15 @@ class Location:
     browser: str
     family: Family
     base: str
-    """``home``, ``xdg`` (Linux config), ``local`` / ``roaming`` (Windows AppData), ``support`` (macOS)."""
+    """``home``, ``xdg`` (Linux config), ``chrome_config`` (``$CHROME_CONFIG_HOME`` or the Linux config),
+    ``local`` / ``roaming`` (Windows AppData), ``support`` (macOS)."""
     parts: tuple[str, ...]
 
     def path(self, host: Host) -> Path | None:
         base = {
             "home": host.home,
             "xdg": host.xdg_config(),
+            "chrome_config": host.chrome_config(),
             "local": host.local_appdata(),
             "roaming": host.roaming_appdata(),
             "support": host.application_support(),
@@ -63,9 +75,9 @@ def _f(base: str, *parts: str) -> Location:
 
 LOCATIONS: dict[OsName, tuple[Location, ...]] = {
     "linux": (
-        _c("chrome", "Chrome", "xdg", "google-chrome"),
-        _c("chrome", "Chrome Beta", "xdg", "google-chrome-beta"),
-        _c("chrome", "Chrome Dev", "xdg", "google-chrome-unstable"),
+        _c("chrome", "Chrome", "chrome_config", "google-chrome"),
+        _c("chrome", "Chrome Beta", "chrome_config", "google-chrome-beta"),
+        _c("chrome", "Chrome Dev", "chrome_config", "google-chrome-unstable"),
         _c("chrome", "Chrome (Flatpak)", "home", ".var", "app", "com.google.Chrome", "config", "google-chrome"),
         _c("edge", "Edge", "xdg", "microsoft-edge"),
         _c("edge", "Edge Beta", "xdg", "microsoft-edge-beta"),
@@ -74,7 +86,7 @@ LOCATIONS: dict[OsName, tuple[Location, ...]] = {
         _c("brave", "Brave", "xdg", "BraveSoftware", "Brave-Browser"),
         _c("brave", "Brave (Flatpak)", "home", ".var", "app", "com.brave.Browser", "config", "BraveSoftware",
            "Brave-Browser"),
-        _c("chromium", "Chromium", "xdg", "chromium"),
+        _c("chromium", "Chromium", "chrome_config", "chromium"),
         _c("chromium", "Chromium (snap)", "home", "snap", "chromium", "common", "chromium"),
         _c("chromium", "Chromium (Flatpak)", "home", ".var", "app", "org.chromium.Chromium", "config", "chromium"),
         _f("home", ".mozilla", "firefox"),
@@ -86,6 +98,7 @@ LOCATIONS: dict[OsName, tuple[Location, ...]] = {
     "windows": (
         _c("chrome", "Chrome", "local", "Google", "Chrome", "User Data"),
         _c("chrome", "Chrome Beta", "local", "Google", "Chrome Beta", "User Data"),
+        _c("chrome", "Chrome Dev", "local", "Google", "Chrome Dev", "User Data"),
         _c("chrome", "Chrome Canary", "local", "Google", "Chrome SxS", "User Data"),
         _c("edge", "Edge", "local", "Microsoft", "Edge", "User Data"),
         _c("edge", "Edge Beta", "local", "Microsoft", "Edge Beta", "User Data"),
@@ -96,6 +109,7 @@ LOCATIONS: dict[OsName, tuple[Location, ...]] = {
     "macos": (
         _c("chrome", "Chrome", "support", "Google", "Chrome"),
         _c("chrome", "Chrome Beta", "support", "Google", "Chrome Beta"),
+        _c("chrome", "Chrome Dev", "support", "Google", "Chrome Dev"),
         _c("chrome", "Chrome Canary", "support", "Google", "Chrome Canary"),
         _c("edge", "Edge", "support", "Microsoft Edge"),
         _c("edge", "Edge Beta", "support", "Microsoft Edge Beta"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from checks._browser.files import ReadError
 
@@ -32,6 +33,20 @@ class Site:
     """The sign-in addresses on this site (the target and the profile's), for the Cookie header."""
     identity_providers: tuple[str, ...] = ()
     """Domains of the identity providers the sign-in may pass through (profile data)."""
+
+    @property
+    def addresses(self) -> tuple[tuple[str, str, str, int], ...]:
+        """Each sign-in address as (url, scheme, host, port): what a per-site setting is matched with."""
+        out = []
+        for url in self.urls:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            try:
+                port = parts.port or (443 if scheme == "https" else 80)
+            except ValueError:
+                port = 443 if scheme == "https" else 80
+            out.append((url, scheme, (parts.hostname or "").lower().rstrip("."), port))
+        return tuple(out)
 
     @property
     def top_level_site(self) -> str:
@@ -182,11 +197,14 @@ class ProfileState:
     exceptions: list[SiteException] = field(default_factory=list)
     cookies_blocked_everywhere: str | None = None
     """Where the browser says so (``profile.default_content_setting_values.cookies = 2``), else None."""
+    cookies_blocked_for: dict[str, str] = field(default_factory=dict)
+    """Sign-in address → the per-site setting (pattern or origin) that blocks its cookies, read and written."""
     javascript_blocked_everywhere: str | None = None
     third_party_cookies_blocked: str | None = None
     proxy: ProxySetting | None = None
     enterprise_roots: bool | None = None
-    """Firefox: does it trust roots installed in the operating system (None: not Firefox)."""
+    """Firefox on Windows and macOS: does it trust roots installed in the operating system, as Chrome does
+    (None: not Firefox, or Linux, where Chrome does not use the system's bundle either)."""
     enterprise_roots_setting: str = ""
     """How that was decided (the pref, or the default for this version and system)."""
     extensions: list[InstalledExtension] = field(default_factory=list)

@@ -75,7 +75,7 @@ def _profile(state: ProfileState, facts: Facts, sending: Sending) -> dict[str, A
             "controlled_by": state.proxy.controlled_by,
         },
     }
-    if state.enterprise_roots is not None:
+    if state.enterprise_roots_setting:
         out["settings"]["trusts_os_roots"] = state.enterprise_roots
         out["settings"]["trusts_os_roots_because"] = state.enterprise_roots_setting
     out["extensions"] = [

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checks._certificate.describe import Cert, iso
-from checks._certificate.judges import Issue, dates
+from checks._certificate.describe import iso
+from checks._certificate.judges import Issue, Role, dates
 from checks._certificate.state import CertificateRun
 
 _SKEWED = ("certificate.expired", "certificate.not_yet_valid")
 _SOON = "certificate.expires_soon"
 
 
-def judge_dates(run: CertificateRun, path: Sequence[Cert]) -> None:
+def judge_dates(run: CertificateRun, path: Sequence[Role], *, local_root: bool) -> None:
     """Add the date findings of ``path``; blame the clock where the true time clears a certificate."""
-    by_device = dates(path, run.device_now, run.soon_days)
+    by_device = dates(path, run.device_now, run.soon_days, local_root=local_root)
     if run.offset is None:
         for issue in by_device:
             run.add_issue(issue)
         return
-    by_truth = dates(path, run.true_now, run.soon_days)
+    by_truth = dates(path, run.true_now, run.soon_days, local_root=local_root)
     true_keys = {_key(i) for i in by_truth}
     explained = [i for i in by_device if i.code in _SKEWED and _key(i) not in true_keys]
     for issue in by_device:

@@ -12,12 +12,19 @@ import hashlib
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ObjectIdentifier
+
+from checks._certificate.generalnames import Name, ip_text
+
+if TYPE_CHECKING:
+    from checks._certificate.parsing import Reading
+
+SAN_OID = "2.5.29.17"
 
 # Signature algorithm OID → (key algorithm, hash). Hashes named here in upper
 # case; MD2/MD4/MD5 and SHA-1 are the ones browsers reject (judges.py).
@@ -78,10 +85,7 @@ class Cert:
 
     @cached_property
     def spki_sha256(self) -> str:
-        spki = self.cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return hashlib.sha256(spki).hexdigest()
+        return hashlib.sha256(self.spki_der).hexdigest()
 
     @property
     def subject(self) -> str:
@@ -100,7 +104,46 @@ class Cert:
         return self.cert.not_valid_after_utc
 
     @cached_property
+    def reading(self) -> Reading:
+        """The certificate read extension by extension, with what Chromium would refuse in it."""
+        from checks._certificate.parsing import read_certificate
+
+        return read_certificate(self.cert)
+
+    @cached_property
+    def subject_name(self) -> Name | None:
+        """The subject normalised as Chromium compares names (None: unreadable)."""
+        return self.reading.subject
+
+    @cached_property
+    def issuer_name(self) -> Name | None:
+        return self.reading.issuer
+
+    @cached_property
+    def spki_der(self) -> bytes:
+        return _spki(self.cert)
+
+    @cached_property
+    def path_key(self) -> tuple[object, ...]:
+        """Chromium's identity of a certificate on a path: subject, subjectAltName and key."""
+        raw = self.reading.raw
+        san = next((e.value for e in raw.extensions if e.oid == SAN_OID), b"") if raw is not None else b""
+        return (self.subject_name, san, self.spki_der)
+
+    @cached_property
+    def serial(self) -> int:
+        """The serial number as encoded (zero and negative ones too, which cryptography warns about)."""
+        raw = self.reading.raw
+        if raw is not None:
+            return int.from_bytes(raw.serial, "big", signed=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.cert.serial_number
+
+    @cached_property
     def self_issued(self) -> bool:
+        if self.subject_name is not None and self.issuer_name is not None:
+            return self.subject_name == self.issuer_name
         return self.cert.subject == self.cert.issuer
 
     @cached_property
@@ -109,16 +152,19 @@ class Cert:
         return bool(bc is not None and bc.ca)
 
     @cached_property
-    def san(self) -> x509.SubjectAlternativeName | None:
-        return extension(self.cert, x509.SubjectAlternativeName)
+    def has_san(self) -> bool:
+        return self.reading.has(SAN_OID)
 
     @cached_property
     def dns_names(self) -> list[str]:
-        return [] if self.san is None else [str(n) for n in self.san.get_values_for_type(x509.DNSName)]
+        """DNS names of the subjectAltName, read as Chromium reads them."""
+        san = self.reading.san
+        return list(san.dns) if san is not None else []
 
     @cached_property
     def ip_names(self) -> list[str]:
-        return [] if self.san is None else [str(n) for n in self.san.get_values_for_type(x509.IPAddress)]
+        san = self.reading.san
+        return [ip_text(ip) for ip in san.ips] if san is not None else []
 
     @cached_property
     def common_names(self) -> list[str]:
@@ -202,25 +248,33 @@ class Cert:
             "subject": self.subject,
             "issuer": self.issuer,
             "names": {"dns": self.dns_names, "ip": self.ip_names, "common_name": self.common_names},
-            "has_san": self.san is not None,
+            "has_san": self.has_san,
             "not_before": iso(self.not_before),
             "not_after": iso(self.not_after),
             "key": self.key,
             "signature_algorithm": self.signature_name,
             "fingerprint_sha256": self.fingerprint,
             "spki_sha256": self.spki_sha256,
-            "serial": format(self.cert.serial_number, "x"),
+            "serial": format(self.serial, "x"),
             "is_ca": self.is_ca,
             "self_issued": self.self_issued,
         }
 
 
 def extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
-    """The value of extension ``kind`` (e.g. ``x509.SubjectAlternativeName``), or None when absent or malformed."""
+    """The value of extension ``kind`` (e.g. ``x509.SubjectAlternativeName``), or None when absent or
+    unreadable. Each extension is read on its own: a malformed or repeated one hides nothing else."""
+    from checks._certificate.parsing import read_certificate
+
+    return read_certificate(cert).get(kind)
+
+
+def _spki(cert: x509.Certificate) -> bytes:
     try:
-        return cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, ValueError):
-        return None
+        return cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except Exception:  # a key this build cannot load: identify it by its certificate instead
+        return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -124,7 +124,7 @@ def _signature_ok(signer: x509.Certificate, signature: bytes, data: bytes, diges
 
 def _same_certificate(single: ocsp.OCSPSingleResponse, cert: Cert, issuer: Cert) -> bool:
     """Whether ``single`` is about ``cert`` as issued by ``issuer`` (serial and issuer hashes)."""
-    if single.serial_number != cert.cert.serial_number:
+    if single.serial_number != cert.serial:
         return False
     expected = ocsp.OCSPRequestBuilder().add_certificate(cert.cert, issuer.cert, single.hash_algorithm).build()
     return (expected.issuer_key_hash == single.issuer_key_hash
@@ -172,7 +172,7 @@ def judge_crl(data: bytes, cert: Cert, issuer: Cert, now: dt.datetime, url: str 
         signed = False
     if not signed:
         return Revocation("crl", cert, "error", url, "the CRL is not signed by the issuer")
-    entry = crl.get_revoked_certificate_by_serial_number(cert.cert.serial_number)
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial)
     if entry is not None:
         reason = extension_reason(entry)
         return Revocation("crl", cert, "revoked", url, "", iso(entry.revocation_date_utc), reason)

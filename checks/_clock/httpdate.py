@@ -248,12 +248,14 @@ class HttpDateSource:
             self._stop(_plain_error(exc))
             return
         header = response.headers.get("date", "")
+        age = response.headers.get("age")
         sample = DateSample(
             sent=sent,
             received=received,
             date=parse_http_date(header) if header else None,
-            date_header=header[:64],
-            age=response.headers.get("age"),
+            # Kept for the report only in a date's (an age's) shape: a server may put anything there.
+            date_header=self.redact.header("Date", header[:64]),
+            age=self.redact.header("Age", age) if age is not None else None,
             status_code=response.status_code,
         )
         self.samples.append(sample)

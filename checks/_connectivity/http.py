@@ -7,23 +7,38 @@ from typing import Any
 
 from checks._connectivity.state import ConnectivityRun
 from diagnose.check import Outcome
-from diagnose.net import HTTP_TIMEOUT, FailureKind, classify, is_ip_literal, read_bounded, request_errors
+from diagnose.net import HTTP_TIMEOUT, FailureKind, Stage, classify, is_ip_literal, read_bounded, request_errors
 
 PAGE_LIMIT = 8 * 1024
 PORTAL_BODY_LIMIT = 16 * 1024
 PORTAL_TIMEOUT = 4.0
 
+_PROXY_DOWN = {
+    FailureKind.REFUSED: "the connection was refused", FailureKind.UNREACHABLE: "no route to it",
+    FailureKind.TIMEOUT: "no answer", FailureKind.UNRESOLVED: "its name does not resolve",
+    FailureKind.RESET: "the connection was reset",
+}
+"""Through a proxy, the client only ever connects to the proxy: these at connect time mean it is down
+(Chromium: ``ERR_PROXY_CONNECTION_FAILED``)."""
+
 
 async def http(run: ConnectivityRun, proxy: str | None) -> Outcome:
-    """Request the sign-in page and judge the answer."""
-    budget = run.budget(HTTP_TIMEOUT)
+    """Request the sign-in page and judge the answer.
+
+    After a slow handshake the request's own connection is as slow to set up:
+    it gets the time the handshake took on top of its own limit (the browser
+    waits up to 30 s for it).
+    """
+    budget = run.budget(HTTP_TIMEOUT + run.slow_handshake_s)
+    patience = budget.seconds if run.slow_handshake_s else None
     title = "the request for the sign-in page" + (" through the proxy" if proxy else "")
     seen = _seen_before_http(run, proxy)
     if budget.exhausted:
         raise run.out_of_time("http_request", title, seen)
     try:
         async with run.step("http_request", title, seen), \
-                run.net.http_client(verify=True, proxy=proxy, timeout=budget.seconds) as client:
+                run.net.http_client(verify=True, proxy=proxy, timeout=budget.seconds,
+                                    connect_timeout=patience) as client:
             response = await client.send(client.build_request("GET", run.url), stream=True)
             body = await read_bounded(response, PAGE_LIMIT)
     except request_errors() as exc:
@@ -32,6 +47,10 @@ async def http(run: ConnectivityRun, proxy: str | None) -> Outcome:
             raise run.out_of_time(
                 "http_request", title, f"{seen}; no complete answer within {budget.seconds:.1f} s"
             ) from None
+        if proxy and failure.stage is Stage.CONNECT and failure.kind in _PROXY_DOWN:
+            run.add("connectivity.proxy_unreachable", proxy=run.ctx.redact.url(proxy), error=failure.kind.value,
+                    detail=f"{_PROXY_DOWN[failure.kind]}: {run.ctx.redact.text(_exc_text(failure.detail))}")
+            return run.failed()
         return await _request_failed(run, proxy, failure.kind, failure.detail)
     return await _answered(run, proxy, response, len(body.data), body.truncated)
 
@@ -66,12 +85,16 @@ async def _request_failed(run: ConnectivityRun, proxy: str | None, kind: Failure
 async def _answered(run: ConnectivityRun, proxy: str | None, response: Any, size: int, truncated: bool) -> Outcome:
     redact = run.ctx.redact
     location = response.headers.get("location")
+    # What the server said, redacted as it is captured: a non-standard reason phrase is removed
+    # whole (clients ignore it, and a server may put a session id there), Server as free text.
+    reason = redact.reason_phrase(response.reason_phrase)
+    server = redact.header("Server", response.headers["server"]) if "server" in response.headers else None
     run.details["http"] = {
         "status_code": response.status_code,
-        "reason": response.reason_phrase,
+        "reason": reason,
         "http_version": response.http_version,
         "location": redact.url(location) if location else None,
-        "server": response.headers.get("server"),
+        "server": server,
         "body_bytes_read": size,
         "body_truncated": truncated,
     }
@@ -80,17 +103,12 @@ async def _answered(run: ConnectivityRun, proxy: str | None, response: Any, size
         run.add("connectivity.http_proxy_auth_required", proxy=redact.url(proxy or "(transparent proxy)"),
                 status_code=code)
     elif code >= 500:
-        run.add(
-            "connectivity.http_server_error",
-            status_code=code,
-            reason=response.reason_phrase or "",
-            server=response.headers.get("server"),
-        )
+        run.add("connectivity.http_server_error", status_code=code, reason=reason, server=server)
     elif 300 <= code < 400 and location and is_portal_redirect(run, location):
         await portal_probe(run, hint=location)
     if run.failing():
         return run.failed()
-    return run.done(f"{run.host} is reachable: the sign-in page answered {code} {response.reason_phrase}.".rstrip())
+    return run.done(f"{run.host} is reachable: the sign-in page answered {code} {reason}.".replace(" .", "."))
 
 
 def is_portal_redirect(run: ConnectivityRun, location: str) -> bool:

@@ -29,6 +29,8 @@ class ConnectivityRun(CheckRun):
         self.port = port
         self.connected: list[TcpProbe] = []
         """Probes that connected, in the order the addresses were tried."""
+        self.slow_handshake_s = 0.0
+        """Seconds the TLS handshake took when it was slow (the page request waits as long again)."""
         self.details.update(host=host, port=port, scheme=scheme)
 
     def done(self, summary: str) -> Outcome:

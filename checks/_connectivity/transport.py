@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from checks._connectivity.state import ConnectivityRun
 from diagnose.deadline import Budget
 from diagnose.facts import Reached
-from diagnose.net import TCP_TIMEOUT, TLS_TIMEOUT, TcpError, TcpProbe, TlsHandshake
+from diagnose.net import TCP_TIMEOUT, TLS_TIMEOUT, TcpError, TcpProbe, TlsHandshake, chromium
 
 TCP_CODES = {
     TcpError.REFUSED: "connectivity.tcp_refused",
@@ -83,12 +83,17 @@ def _nothing_connected(run: ConnectivityRun, probes: Sequence[TcpProbe]) -> None
 
 
 async def tls(run: ConnectivityRun) -> bool:
-    """One handshake to the first address that connected; True when TLS works."""
+    """One handshake to the first address that connected, offering what Chromium offers; True when
+    TLS works (slowly, or only with suites Chromium calls obsolete: a warning, as the page loads)."""
     address = run.connected[0].address
     modern = await _handshake(run, address, legacy=False)
     run.details["tls"] = modern.as_evidence()
     if modern.ok:
+        _judge_working(run, address, modern)
         return True
+    if modern.error == "too_large":
+        _too_large(run, address, modern)
+        return False
     # A server that only speaks TLS 1.0/1.1 may answer a modern ClientHello with an alert,
     # or just drop the connection (RST or EOF): version-intolerant stacks, and servers
     # that abort a failed handshake, do the latter. Only a legacy retry tells them apart.
@@ -102,6 +107,11 @@ async def tls(run: ConnectivityRun) -> bool:
                 version=legacy.version.replace("TLSv", "TLS "),
                 cipher=legacy.cipher,
             )
+            return False
+        if legacy.ok:
+            # TLS 1.2 works, but only with a suite Chromium does not offer (DHE, CBC-SHA256, ...).
+            run.add("connectivity.tls_cipher_not_offered", address=address, suite=_suite_name(legacy.cipher),
+                    version=legacy.version.replace("TLSv", "TLS "))
             return False
     run.add(
         "connectivity.tls_handshake_failed",
@@ -127,13 +137,47 @@ async def _handshake(run: ConnectivityRun, address: str, *, legacy: bool, after:
         raise run.out_of_time(step, title, seen)
     result = await run.net.tls_handshake(address, run.port, run.host, legacy=legacy, timeout=budget.seconds)
     if result.error == "timeout" and budget.cut:
-        raise run.out_of_time(step, title, f"{seen}; no answer to the handshake within {budget.seconds:.1f} s")
+        raise run.out_of_time(step, title, f"{seen}; the handshake had not finished after {budget.seconds:.1f} s "
+                                           f"(browsers wait up to {chromium.HANDSHAKE_TIMEOUT:g} s)")
     return result
+
+
+def _judge_working(run: ConnectivityRun, address: str, done: TlsHandshake) -> None:
+    """A handshake that worked: slow (the browser waits up to 30 s), or on obsolete settings."""
+    seconds = done.duration_ms / 1000
+    if seconds > chromium.SLOW_HANDSHAKE:
+        run.slow_handshake_s = seconds
+        run.add("connectivity.tls_slow_handshake", address=address, seconds=f"{seconds:.1f}",
+                limit=f"{chromium.HANDSHAKE_TIMEOUT:g}", duration_ms=done.duration_ms)
+    reasons = done.obsolete
+    if reasons:
+        run.add("connectivity.tls_obsolete", address=address, suite=chromium.iana_name(done.cipher),
+                version=done.version.replace("TLSv", "TLS "), what=" and ".join(reasons),
+                obsolete=list(reasons))
+
+
+def _suite_name(openssl_name: str) -> str:
+    iana = chromium.iana_name(openssl_name)
+    return iana if iana != openssl_name else f"{openssl_name} (OpenSSL's name)"
+
+
+def _too_large(run: ConnectivityRun, address: str, done: TlsHandshake) -> None:
+    measured = done.certificate_message
+    run.add(
+        "connectivity.tls_certificate_too_large",
+        address=address,
+        size=measured.describe() if measured else f"more than {chromium.MAX_CERTIFICATE_MESSAGE:,} bytes",
+        size_bytes=measured.size if measured else None,
+        certificates=measured.certificates if measured else None,
+        limit=f"{chromium.MAX_CERTIFICATE_MESSAGE:,}",
+        detail=done.detail,
+    )
 
 
 def tls_detail(kind: str, detail: str) -> str:
     plain = {
-        "timeout": "the server did not complete the handshake in time",
+        "timeout": f"the server did not complete the handshake within {chromium.HANDSHAKE_TIMEOUT:g} s, "
+                   "the browser's limit",
         "reset": "the connection was reset during the handshake (often a firewall or filter)",
         "eof": "the connection was closed during the handshake (often a firewall or filter)",
         "not_tls": "the server did not answer with TLS (it may be plain HTTP, or a proxy is in the way)",

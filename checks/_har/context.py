@@ -35,6 +35,7 @@ class RecordingContext:
     scrub: Callable[[str], str]
     official: tuple[str, ...] = field(init=False)
     idps: tuple[str, ...] = field(init=False)
+    _hosts: dict[str, tuple[bool, bool]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.official = tuple(d.lower().strip(".") for d in self.profile.official_domains)
@@ -58,13 +59,23 @@ class RecordingContext:
         return self.text(f"{host}{path}")[:120]
 
     def is_official(self, host: str) -> bool:
-        return under(host, self.official)
+        return self._kind(host)[0]
 
     def is_idp(self, host: str) -> bool:
-        return under(host, self.idps)
+        return self._kind(host)[1]
 
     def is_signin_host(self, host: str) -> bool:
-        return self.is_official(host) or self.is_idp(host)
+        official, idp = self._kind(host)
+        return official or idp
+
+    def _kind(self, host: str) -> tuple[bool, bool]:
+        """(official, identity provider) of ``host``, remembered (a recording asks about few hosts, often)."""
+        known = self._hosts.get(host)
+        if known is None:
+            known = (under(host, self.official), under(host, self.idps))
+            if len(self._hosts) < 65_536:
+                self._hosts[host] = known
+        return known
 
     def signin_in_recording(self) -> bool:
         return any(self.is_official(host_of(e.url)) for e in self.recording.entries)

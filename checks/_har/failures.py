@@ -142,6 +142,8 @@ def analyse(ctx: RecordingContext) -> tuple[list[Failure], dict[str, HostUse]]:
     failures: list[Failure] = []
     hosts: dict[str, HostUse] = {}
     for e in ctx.recording.entries:
+        if not e.is_network:
+            continue
         host = host_of(e.url)
         role = role_of(ctx, e)
         needed = ctx.is_signin_host(host) or role in ("captcha", "identity-provider") or (
@@ -172,12 +174,14 @@ def _signin_pages(ctx: RecordingContext) -> set[str]:
 def failure_evidence(ctx: RecordingContext, failures: Iterable[Failure]) -> dict[str, Any]:
     items = list(failures)
     hosts = list(dict.fromkeys(host_of(f.entry.url) for f in items))
+    shown = list(dict.fromkeys(ctx.short(f.entry.url) for f in items))
     return {
         "hosts": ", ".join(hosts[:8]) + (f" and {len(hosts) - 8} more" if len(hosts) > 8 else ""),
+        "what": ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else ""),
         "host_list": hosts[:50],
         "count": len(items),
         "roles": sorted({f.role for f in items}),
-        "errors": sorted({ctx.text(f.entry.error) or "no answer (no reason recorded)" for f in items})[:10],
+        "errors": ", ".join(sorted({ctx.text(f.entry.error) or "no answer (no reason recorded)" for f in items})[:10]),
         "requests": [
             {"entry": f.entry.index, "url": ctx.url(f.entry.url), "role": f.role, "error": ctx.text(f.entry.error) or None}
             for f in items[:20]

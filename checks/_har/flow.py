@@ -141,6 +141,12 @@ class FlowAnalysis:
                 same_cookies_each_time=not ctx.recording.cookies_stripped,
                 browser_limits=limits,
             )
+        else:  # a loop is the cause of everything after it (as the live check says)
+            self._too_many(chain, browser_gave_up)
+
+    def _too_many(self, chain: Chain, browser_gave_up: bool) -> None:
+        ctx = self.ctx
+        redirects = chain.redirects
         safari = ctx.recording.browser is Browser.SAFARI
         over = redirects > CHROME_FIREFOX_LIMIT or (safari and redirects > SAFARI_LIMIT) or browser_gave_up
         if over or redirects > SAFARI_LIMIT:

@@ -17,6 +17,7 @@ apart, most reliable first:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -42,7 +43,10 @@ class Chain:
         return self.hops[-1]
 
 
+@functools.lru_cache(maxsize=65_536)
 def host_of(url: str) -> str:
+    """The host of ``url``, lower case, without brackets and trailing dot ("" when it does not parse).
+    Cached: every analyser asks for the hosts of the same entries."""
     import ada_url
 
     try:
@@ -51,6 +55,7 @@ def host_of(url: str) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=65_536)
 def parts_of(url: str) -> tuple[str, str, str]:
     """(scheme, host, path) of ``url``; empty strings when it does not parse."""
     import ada_url

@@ -13,13 +13,14 @@ Secure Cookies Alone" and the per-site limit, which need the jar's contents.
 Cookie values live only inside this jar, in memory, for the duration of one
 check. Everything it hands out for a report (:meth:`Cookie.describe`,
 :meth:`SetCookieOutcome.as_evidence`) carries names, sizes, attributes and a
-short hash (:func:`diagnose.redact.fingerprint`), never a value; and
-:meth:`CookieJar.scrub` removes every value it has seen from any text.
+short keyed hash (the run's :meth:`~diagnose.redact.Redactor.value_hash`: equal
+values match within one report, and a guessed value cannot be checked against
+it), never a value; and :meth:`CookieJar.scrub` removes every value it has
+seen from any text.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from checks._redirects.rules import (
     registrable_domain,
 )
 from diagnose.net import is_ip_literal
-from diagnose.redact import REDACTED, fingerprint
+from diagnose.redact import REDACTED, ValueHasher, in_shape
 
 
 @dataclass(slots=True)
@@ -66,6 +67,8 @@ class Cookie:
     set_by: str
     """The host whose response set it."""
     set_at_hop: int = 0
+    value_hash: str = field(default="", repr=False)
+    """The run's keyed hash of the value (set by the jar)."""
 
     @property
     def size(self) -> int:
@@ -89,7 +92,7 @@ class Cookie:
         return {
             "name": _display_name(self.name),
             "size": self.size,
-            "value_hash": fingerprint(self.value),
+            "value_hash": self.value_hash,
             "domain": self.domain,
             "host_only": self.host_only,
             "path": self.path,
@@ -200,7 +203,11 @@ class CookieJar:
         *,
         public_suffix: Callable[[str], bool] = is_public_suffix,
         max_per_site: int = MAX_COOKIES_PER_SITE,
+        value_hash: Callable[[str], str] | None = None,
     ) -> None:
+        """``value_hash`` is the run's (``ctx.redact.value_hash``), so a value matches within one
+        report; by default the jar keys a hash of its own."""
+        self._hash = value_hash or ValueHasher()
         self._cookies: list[Cookie] = []
         self._values: set[str] = set()
         self._public_suffix = public_suffix
@@ -221,11 +228,13 @@ class CookieJar:
         Two requests to the same URL with the same jar state get the same
         answer from a deterministic server: that is what makes a loop a loop.
         """
-        digest = hashlib.sha256()
-        for c in sorted(self.cookies(now), key=lambda c: (c.name, c.domain, c.path, c.host_only)):
-            for part in (c.name, c.value, c.domain, str(c.host_only), c.path, str(c.secure), c.same_site):
-                digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-        return digest.hexdigest()[:12]
+        parts = [
+            part
+            for c in sorted(self.cookies(now), key=lambda c: (c.name, c.domain, c.path, c.host_only))
+            for part in (c.name, c.value, c.domain, str(c.host_only), c.path, str(c.secure), c.same_site)
+        ]
+        # Keyed like a value's hash: the state holds values, and goes into the report.
+        return self._hash("\x00".join(parts) + "\x00")
 
     def scrub(self, text: str) -> str:
         """``text`` with every cookie value this jar was ever offered replaced by ``[redacted]``.
@@ -278,7 +287,7 @@ class CookieJar:
             return SetCookieOutcome(
                 name=parsed.name,
                 size=len(parsed.name) + len(parsed.value),
-                value_hash=fingerprint(parsed.value),
+                value_hash=self._hash(parsed.value),
                 host=host,
                 hop=hop,
                 stored=stored,
@@ -295,7 +304,7 @@ class CookieJar:
         cookie = Cookie(
             name=parsed.name, value=parsed.value, domain=domain, host_only=host_only, path=path,
             secure=secure, http_only=bool(shown["http_only"]), same_site=same_site, expiry=expiry,
-            creation=now, last_access=now, set_by=host, set_at_hop=hop,
+            creation=now, last_access=now, set_by=host, set_at_hop=hop, value_hash=self._hash(parsed.value),
         )
         old = next((c for c in self._cookies if c.key == cookie.key), None)
         if old is not None:
@@ -337,7 +346,7 @@ class CookieJar:
         return SetCookieOutcome(
             name=_printable(name)[:256],
             size=len(name) + len(value),
-            value_hash=fingerprint(value),
+            value_hash=self._hash(value),
             host=host,
             hop=hop,
             stored=False,
@@ -469,7 +478,7 @@ def _expiry(
     for key in ("max-age", "expires"):
         raw = _last(attrs, key)
         if raw is not None:
-            shown[key.replace("-", "_")] = _printable(raw)[:64]
+            shown[key.replace("-", "_")] = _printable(raw)[:64] if in_shape(key, raw) else REDACTED
     return expiry, requested_days
 
 

@@ -16,8 +16,10 @@ Safari stops after 16. The walk records both.
 
 The walk is bounded: at most :data:`MAX_HOPS` requests, :data:`BODY_LIMIT`
 bytes of each body, one deadline for the whole walk and a timeout per hop.
-Everything here is raw (URLs may carry tokens); the check redacts it before
-any of it becomes evidence.
+URLs stay raw here (the walk must request them as they are; they may carry
+tokens), and the check redacts them before they become evidence; what only
+describes an answer (its reason phrase, its ``Server``) is redacted as it is
+captured, and cookie values are known only by the run's keyed hash.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from checks._redirects.cookies import Cookie, CookieJar, Retrieval, SetCookieOutcome, Withheld
 from checks._redirects.rules import CookieUrl, registrable_domain
 from diagnose.net import HTTP_TIMEOUT, FailureKind, Net, Stage, classify, read_bounded, request_errors
+from diagnose.redact import Redactor
 
 MAX_HOPS = 25
 """Requests one walk makes at most (above every browser's redirect limit)."""
@@ -131,12 +134,12 @@ class Flow:
 class _Walk:
     """The state of one walk: where it is, what it has seen, and the navigation it is in."""
 
-    def __init__(self, url: str, start_url: str, deadline: float) -> None:
+    def __init__(self, url: str, start_url: str, deadline: float, value_hash: Callable[[str], str]) -> None:
         self.url = url
         self.start_url = start_url
         self.deadline = deadline
         self.kind = HopKind.START
-        self.jar = CookieJar()
+        self.jar = CookieJar(value_hash=value_hash)
         self.hops: list[Hop] = []
         self.seen: dict[tuple[str, str], int] = {}
         self.loop_start: int | None = None
@@ -187,8 +190,11 @@ class FlowWalker:
         max_hops: int = MAX_HOPS,
         body_limit: int = BODY_LIMIT,
         hop_timeout: float = HTTP_TIMEOUT,
+        redact: Redactor | None = None,
     ) -> None:
         self.net = net
+        self.redact = redact or Redactor()
+        """The run's redactor: what the answers say, and the keyed hash of cookie values."""
         self.now = now
         self.monotonic = monotonic
         self.budget = budget
@@ -200,7 +206,7 @@ class FlowWalker:
         """Walk from ``start_url`` until the flow ends (a page, a loop, a limit, a failure)."""
         import ada_url
 
-        state = _Walk(ada_url.URL(start_url).href, start_url, self.monotonic() + self.budget)
+        state = _Walk(ada_url.URL(start_url).href, start_url, self.monotonic() + self.budget, self.redact.value_hash)
         while (end := await self._step(state)) is None:
             pass
         return state.finish(end)
@@ -236,8 +242,8 @@ class FlowWalker:
     def _record(self, state: _Walk, hop: Hop, target: CookieUrl, response: Any, body: bytes, truncated: bool) -> None:
         """What came back: status, server, body facts, and every ``Set-Cookie`` into the jar."""
         hop.status = response.status_code
-        hop.reason = response.reason_phrase or ""
-        hop.server = response.headers.get("server")
+        hop.reason = self.redact.reason_phrase(response.reason_phrase)
+        hop.server = self.redact.header("Server", response.headers["server"]) if "server" in response.headers else None
         hop.body_truncated = truncated
         hop.body_says_too_large = _says_header_too_large(body)
         for name, value in response.headers.raw:

@@ -19,7 +19,9 @@ is not a HAR this can read (one line says what and where), 3 inconclusive.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from diagnose.environment import Environment
 from diagnose.frontend import PROG, CommandParser, check_writable, finish, output_targets
@@ -45,41 +47,84 @@ def build_parser() -> CommandParser:
                         help="also write the report to FILE; the format comes from the extension; repeatable")
     parser.add_argument("--profile", default="atera", metavar="NAME|FILE", help="vendor profile (default: atera)")
     parser.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
+    parser.add_argument("--browser-profile", action="append", default=[], metavar="DIR",
+                        help="also read this browser profile folder (the person's Chrome, Edge or Firefox profile, "
+                        "read-only, metadata only) with the browser check; repeatable. This computer's own "
+                        "browsers are never read")
+    parser.add_argument("--tui", action="store_true",
+                        help="show the report in the terminal app: the checklist, each item, the requests behind "
+                        "the findings (needs a terminal)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return parser
 
 
-def main(argv: list[str], env: Environment) -> int:
+RecordingTui = Callable[[Any, Sequence[tuple[Path, str]], Environment], int]
+"""The terminal app on a recording (:func:`diagnose.tui.recording.run_recording_tui`): the entry
+point passes it in, since one front end does not import another."""
+
+
+def main(argv: list[str], env: Environment, *, tui: Callable[[], RecordingTui | None] | None = None) -> int:
+    from diagnose.profiles import load_profile
     from diagnose.recording import diagnose_recording, shown_path
-    from reports.render import FORMATS
 
     ns = build_parser().parse_args(argv)
-    if ns.format is not None and ns.format not in FORMATS:
-        raise UsageError(f"--format {ns.format!r}: choose one of {', '.join(FORMATS)}")
+    app = _app(ns, env, tui)
     source = Path(ns.file)
     outputs = output_targets(ns.output)
-    sanitize_to = Path(ns.sanitize) if ns.sanitize else None
-    if sanitize_to is not None:
-        check_writable(sanitize_to)
-        if _same_file(sanitize_to, source):
-            raise UsageError(f"--sanitize {sanitize_to}: that is the recording itself; name a new file")
-        if any(_same_file(sanitize_to, path) for path, _ in outputs):
-            raise UsageError(f"--sanitize {sanitize_to}: the same file is also a report (-o)")
-    from diagnose.profiles import load_profile
-
+    sanitize_to = _sanitize_target(ns, source, outputs)
     profile = load_profile(ns.profile)
     if not ns.quiet:
         env.stderr.write(f"{PROG}: reading {shown_path(source)}\n")
         env.stderr.flush()
-    diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note)
+    folders = [_folder(text) for text in ns.browser_profile]
+    diagnosis = diagnose_recording(source, profile, sanitize_to=sanitize_to, note=ns.note, browser_profiles=folders)
     if sanitize_to is not None:
         env.stderr.write(f"{PROG}: sanitized copy written to {shown_path(sanitize_to)} "
                          f"({diagnosis.secrets} secrets replaced)\n")
     elif diagnosis.secrets and not ns.quiet:
         env.stderr.write(f"{PROG}: this recording holds {diagnosis.secrets} secrets; share only a copy "
                          f"made with --sanitize\n")
+    if app is not None:
+        return app(diagnosis, outputs, env)
     return finish(diagnosis.report, ns.format or ("text" if env.stdout_isatty else "json"), outputs, env)
+
+
+def _app(ns: Any, env: Environment, tui: Callable[[], RecordingTui | None] | None) -> RecordingTui | None:
+    """The terminal app with ``--tui`` (after the checks of the options), else None."""
+    from reports.render import FORMATS
+
+    if ns.format is not None and ns.format not in FORMATS:
+        raise UsageError(f"--format {ns.format!r}: choose one of {', '.join(FORMATS)}")
+    if not ns.tui:
+        return None
+    if ns.format is not None:
+        raise UsageError("--tui shows the report in the terminal: use -o FILE for a report file, not --format")
+    if not (env.stdout_isatty and env.stdin_isatty):
+        raise UsageError("--tui needs a terminal (stdin and stdout); without it the report goes to stdout")
+    app = tui() if tui is not None else None
+    if app is None:
+        raise UsageError("--tui: the terminal app is not installed in this build (textual is missing)")
+    return app
+
+
+def _sanitize_target(ns: Any, source: Path, outputs: Sequence[tuple[Path, str]]) -> Path | None:
+    if not ns.sanitize:
+        return None
+    target = Path(ns.sanitize)
+    check_writable(target)
+    if _same_file(target, source):
+        raise UsageError(f"--sanitize {target}: that is the recording itself; name a new file")
+    if any(_same_file(target, path) for path, _ in outputs):
+        raise UsageError(f"--sanitize {target}: the same file is also a report (-o)")
+    return target
+
+
+def _folder(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--browser-profile {text}: no such folder")
+    return path
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -77,6 +77,12 @@ class HarEntry:
     """The request posted a form field named like a password (a sign-in attempt)."""
     server: str = ""
 
+    @property
+    def is_network(self) -> bool:
+        """A request that went (or would have gone) over the network: ``http``/``https``/``ws``/``wss``.
+        Chrome also records ``data:`` URLs (its own error pages' images among them) and ``blob:`` ones."""
+        return self.url[:6].lower().startswith(("http:", "https:", "ws:", "wss:"))
+
 
 @dataclass(frozen=True, slots=True)
 class HarPage:

@@ -167,6 +167,9 @@ _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _DQUOTED = re.compile(r'"(' + _NAME + r')"(\s*:\s*)"([^"\\\r\n]*(?:\\.[^"\\\r\n]*)*)"')
 _SQUOTED = re.compile(r"'(" + _NAME + r")'(\s*:\s*)'([^'\\\r\n]*(?:\\.[^'\\\r\n]*)*)'")
 _PAIR = re.compile(r"(?<![\w.%\[\]-])(" + _NAME + r")=([^&#;\s\"'<>\\]{1,4096})")
+_QUERY_PAIR = re.compile(r"([?&](?:amp;)?)(" + _NAME + r")=([^&#;\s\"'<>\\]{1,4096})")
+"""A ``name=value`` pair inside a query string written into markup or code (``'…&code=…'``,
+``href="/cb?state=…"``): after ``?`` or ``&``, where no attribute or assignment stands."""
 _RUN = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
 """The patterns of :meth:`TextSanitizer.text`, each run only when its trigger is in the text
 (``eyJ``, ``://``, a quote, an auth-scheme word, ``=``), so large bodies cost few passes."""
@@ -196,8 +199,9 @@ class TextSanitizer:
 
     def text(self, text: str, *, pairs: bool = True) -> str:
         """``text`` with JWTs, auth-scheme credentials, URLs' secrets, token-like quoted members
-        (``"access_token": "…"``) and, with ``pairs``, token-like ``name=value`` pairs replaced;
-        in short texts also any value replaced earlier in the file."""
+        (``"access_token": "…"``) and token-like ``name=value`` pairs replaced (without ``pairs``,
+        markup and code, only pairs of a query string: after ``?`` or ``&``); in short texts
+        also any value replaced earlier in the file."""
         if len(text) < 6:
             return text
         if "eyJ" in text:
@@ -210,8 +214,8 @@ class TextSanitizer:
             text = _SQUOTED.sub(self._quoted, text)
         if any(word in text for word in _SCHEME_WORDS):
             text = _SCHEME.sub(self._credential, text)
-        if pairs and "=" in text:
-            text = _PAIR.sub(self._pair, text)
+        if "=" in text:
+            text = _PAIR.sub(self._pair, text) if pairs else _QUERY_PAIR.sub(self._query_pair, text)
         if len(text) <= SHORT_TEXT and self.mark.remembered:
             text = _RUN.sub(self._run, text)
         return text
@@ -260,6 +264,15 @@ class TextSanitizer:
             return f"{name}={self.text(value)}"
         return m.group(0)
 
+    def _query_pair(self, m: re.Match[str]) -> str:
+        """A pair after ``?``/``&`` (the delimiter is part of the match, which is cheaper to find)."""
+        delimiter, name, value = m.groups()
+        if is_sensitive_param(name):
+            return f"{delimiter}{name}={self.hit(Kind.PARAMETER, name, unquote_plus(value))}"
+        if len(value) >= 6 and _NESTED.search(value):
+            return f"{delimiter}{name}={self.text(value)}"
+        return m.group(0)
+
     def _run(self, m: re.Match[str]) -> str:
         run = m.group(0)
         marker = self.mark.known(run)
@@ -273,9 +286,12 @@ class TextSanitizer:
     def url(self, url: str) -> str:
         """A URL with user info, token-like query and fragment parameters replaced; the rest as it was."""
         m = re.match(r"(?s)^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", url)
-        if m is None:
-            return self.params_text(url, Kind.QUERY) if "=" in url else self.text(url)
-        scheme, authority, rest = m.groups()
+        if m is None:  # a relative reference (a Location of "/callback?code=…"), or a bare query
+            if "?" not in url and "#" not in url:
+                return self.params_text(url, Kind.QUERY) if "=" in url else self.text(url)
+            scheme, authority, rest = "", "", url
+        else:
+            scheme, authority, rest = m.groups()
         if "@" in authority:
             userinfo, _, hostport = authority.rpartition("@")
             authority = f"{self.hit(Kind.USERINFO, 'userinfo', unquote(userinfo))}@{hostport}"

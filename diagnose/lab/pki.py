@@ -48,6 +48,24 @@ def new_key(key_type: KeyType = "ec", size: int | None = None) -> PrivateKey:
     return ec.generate_private_key(_CURVES[size or 256])
 
 
+def small_rsa_key(bits: int) -> rsa.RSAPrivateKey:
+    """An RSA key under 1024 bits (cryptography refuses to make one; the ``openssl`` command does)."""
+    import shutil
+    import subprocess
+
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("the openssl command is needed to make an RSA key under 1024 bits for the lab")
+    done = subprocess.run([openssl, "genrsa", str(bits)], capture_output=True, timeout=30, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"openssl could not make a {bits}-bit RSA key: {done.stderr.decode()[:300]}")
+    key = load_pem_private_key(done.stdout, None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
 def _signing_hash(algorithm: hashes.HashAlgorithm | None) -> Any:
     """The hash to sign with (SHA-256 unless told), past the SHA-1/MD5 branch of ``issue``."""
     return algorithm or hashes.SHA256()
@@ -120,13 +138,15 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         hash_algorithm: SigningHash | None = None,
+        key_usage: bool = True,
     ) -> CertificateAuthority:
-        """A self-signed root CA, valid from yesterday for ten years unless told otherwise."""
+        """A self-signed root CA, valid from yesterday for ten years unless told otherwise
+        (``key_usage=False``: no keyUsage extension, as a stock ``openssl req -x509`` makes it)."""
         key = new_key(key_type, key_size)
         name = _name(common_name, organization)
         start = not_before or now() - dt.timedelta(days=1)
         end = not_after or start + dt.timedelta(days=3650)
-        cert = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
@@ -135,11 +155,11 @@ class CertificateAuthority:
             .not_valid_before(start)
             .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(_CA_KEY_USAGE, critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hash_algorithm or hashes.SHA256())
         )
-        return cls(cert, key)
+        if key_usage:
+            builder = builder.add_extension(_CA_KEY_USAGE, critical=True)
+        return cls(builder.sign(key, hash_algorithm or hashes.SHA256()), key)
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -169,8 +189,10 @@ class CertificateAuthority:
         not_after: dt.datetime | None = None,
         aia_ca_issuers_url: str | None = None,
         path_length: int | None = 0,
+        extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
     ) -> CertificateAuthority:
-        """A CA signed by this one (``path_length`` CAs may follow below it; None: no limit)."""
+        """A CA signed by this one (``path_length`` CAs may follow below it; None: no limit;
+        ``extensions``: more (extension, critical) pairs, e.g. name constraints)."""
         key = new_key(key_type, key_size)
         start = not_before or now() - dt.timedelta(days=1)
         end = not_after or start + dt.timedelta(days=1825)
@@ -197,6 +219,8 @@ class CertificateAuthority:
                 ),
                 critical=False,
             )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
         cert = builder.sign(self.key, hashes.SHA256())
         return CertificateAuthority(cert, key, self.chain)
 
@@ -216,11 +240,19 @@ class CertificateAuthority:
         aia_ca_issuers_url: str | None = None,
         ocsp_url: str | None = None,
         crl_url: str | None = None,
+        subject: x509.Name | None = None,
+        san_critical: bool = False,
+        ca: bool = False,
+        extended_key_usage: Sequence[x509.ObjectIdentifier] | None = (ExtendedKeyUsageOID.SERVER_AUTH,),
     ) -> Issued:
         """A server certificate for ``names`` (DNS names or IP addresses).
 
         Defaults are what a browser accepts: SAN with every name, 90 days of
-        validity starting yesterday, serverAuth EKU, SHA-256.
+        validity starting yesterday, serverAuth EKU, SHA-256. ``subject``
+        replaces the subject (``x509.Name([])``: empty); ``san_critical`` marks
+        the SAN critical (as the ``trustme`` library does); ``ca`` makes it a
+        CA certificate (basicConstraints CA:TRUE, keyUsage for signing);
+        ``extended_key_usage`` None leaves the EKU out.
         """
         key = key or new_key(key_type, key_size)
         start = not_before or now() - dt.timedelta(days=1)
@@ -228,21 +260,25 @@ class CertificateAuthority:
         cn = common_name if common_name is not None else (names[0] if names else "lab")
         builder = (
             x509.CertificateBuilder()
-            .subject_name(_name(cn, organization))
+            .subject_name(subject if subject is not None else _name(cn, organization))
             .issuer_name(self.certificate.subject)
             .public_key(key.public_key())
             .serial_number(self._next_serial())
             .not_valid_before(start)
             .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
             )
         )
+        if ca:
+            builder = builder.add_extension(_CA_KEY_USAGE, critical=True).add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        if extended_key_usage is not None:
+            builder = builder.add_extension(x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False)
         if include_san and names:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
+                x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=san_critical
             )
         access = []
         if ocsp_url:

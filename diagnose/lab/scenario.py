@@ -149,10 +149,11 @@ class Lab:
         return self.intermediate.issue(names, **kwargs)
 
     async def https(self, handler: Handler, names: Sequence[str] = (f"app.{LAB_DOMAIN}",), *,
-                    issued: Issued | None = None, host: str = "127.0.0.1", **tls: Any) -> LabServer:
-        """An HTTPS server for ``names`` with a certificate from the lab CA."""
+                    issued: Issued | None = None, host: str = "127.0.0.1", port: int = 0, **tls: Any) -> LabServer:
+        """An HTTPS server for ``names`` with a certificate from the lab CA (on an ephemeral port unless told)."""
         cert = issued or self.issue(names)
-        server: LabServer = await self.enter(LabServer(handler, tls=server_context(cert, **tls), host=host))
+        server: LabServer = await self.enter(LabServer(handler, tls=server_context(cert, **tls), host=host,
+                                                       port=port))
         return server
 
     async def http(self, handler: Handler, *, host: str = "127.0.0.1") -> LabServer:

@@ -43,6 +43,9 @@ class LabRequest:
     headers: tuple[tuple[str, str], ...]
     scheme: str
     server_port: int
+    body: bytes = b""
+    """The request's body when it declared a ``Content-Length`` up to :data:`MAX_REQUEST_BODY` (a browser's
+    form post or fetch); read so that closing the connection never resets it before the answer is read."""
 
     @property
     def path(self) -> str:
@@ -197,7 +200,7 @@ class LabServer:
             for name, sep, value in (line.partition(":") for line in lines[1:] if line)
             if sep
         )
-        request = LabRequest(method, target, headers, self.scheme, self.port)
+        request = LabRequest(method, target, headers, self.scheme, self.port, await _read_body(reader, headers))
         self.requests.append(request)
         assert self.handler is not None
         result = self.handler(request)
@@ -205,6 +208,19 @@ class LabServer:
         if response.delay:
             await asyncio.sleep(response.delay)
         await write_response(writer, response, head_only=method == "HEAD")
+
+
+MAX_REQUEST_BODY = 64 * 1024
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: tuple[tuple[str, str], ...]) -> bytes:
+    length = next((value for name, value in headers if name.lower() == "content-length"), "")
+    if not length.isdigit() or not 0 < int(length) <= MAX_REQUEST_BODY:
+        return b""
+    try:
+        return await asyncio.wait_for(reader.readexactly(int(length)), timeout=5)
+    except (asyncio.IncompleteReadError, TimeoutError):
+        return b""
 
 
 async def write_response(writer: asyncio.StreamWriter, response: LabResponse, *, head_only: bool = False) -> None:

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from diagnose.redact import REDACTED, is_standard_reason, without_server_bytes
+
 
 class FailureKind(StrEnum):
     """What went wrong, in the vocabulary of the finding codes and their evidence."""
@@ -62,6 +64,8 @@ class FailureKind(StrEnum):
     HANDSHAKE_FAILURE = "handshake_failure"
     NOT_TLS = "not_tls"
     TOO_LARGE = "too_large"
+    """The peer sent more than a limit allows (a handshake message over OpenSSL's 100 KiB, a chain
+    over the reader's cap): the detail says how much, when it could be measured."""
     PROXY = "proxy"
     PROXY_AUTH = "proxy_auth"
     PROTOCOL = "protocol"
@@ -129,7 +133,9 @@ def classify(exc: BaseException) -> Failure:
                 source = item
                 break
     detail = _http_detail(exc) if _is_httpx(exc) else _detail(source)
-    return Failure(kind or FailureKind.OTHER, detail[:MAX_DETAIL], _stage(exc))
+    # An HTTP parser's message quotes the server's bytes (h11: "illegal status line:
+    # bytearray(b'…')"), whatever they held: the detail says how many, not what.
+    return Failure(kind or FailureKind.OTHER, without_server_bytes(detail[: 4 * MAX_DETAIL])[:MAX_DETAIL], _stage(exc))
 
 
 def request_errors() -> tuple[type[BaseException], ...]:
@@ -212,6 +218,8 @@ def ssl_error_kind(exc: ssl.SSLError) -> FailureKind:
         return FailureKind.NOT_TLS
     if "HANDSHAKE_FAILURE" in reason or "NO_SHARED_CIPHER" in reason or "NO_CIPHERS" in reason:
         return FailureKind.HANDSHAKE_FAILURE
+    if "EXCESSIVE_MESSAGE_SIZE" in reason:
+        return FailureKind.TOO_LARGE
     return FailureKind.OTHER
 
 
@@ -276,7 +284,15 @@ def _is_httpx(exc: BaseException) -> bool:
 
 
 def _http_detail(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    text = str(exc) or type(exc).__name__
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(exc, httpx.ProxyError):
+        # httpcore writes the proxy's status line into the message ("407 <reason phrase>"),
+        # and a proxy may put anything there: a reason that is not a standard one is removed.
+        status, _, reason = text.partition(" ")
+        if len(status) == 3 and status.isdigit() and reason and not is_standard_reason(reason):
+            return f"{status} {REDACTED}"
+    return text
 
 
 def _detail(exc: BaseException) -> str:

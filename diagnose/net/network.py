@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from diagnose.net import addresses, proxies, tcp, tls, udp
 from diagnose.net.dns import DnsServerResolver, Lookup, PinnedResolver, Resolver, SystemResolver
 from diagnose.net.http import HTTP_TIMEOUT, USER_AGENT
+from diagnose.net.proxies import AutoConfig
 from diagnose.net.tcp import TCP_TIMEOUT, TcpProbe
 from diagnose.net.tls import TLS_TIMEOUT, ChainFetch, TlsHandshake
+from diagnose.net.tunnel import ProxyRoute, proxy_endpoint
 from diagnose.net.udp import UdpReply
 from diagnose.settings import Settings
 
@@ -83,9 +85,35 @@ class Net:
         """One TLS handshake that judges nothing (``legacy``: TLS 1.0/1.1 and weak ciphers only)."""
         return await tls.tls_handshake(address, port, server_name, tls.handshake_context(legacy=legacy), timeout)
 
-    async def fetch_chain(self, address: str, port: int, server_name: str, timeout: float = TLS_TIMEOUT) -> ChainFetch:
-        """The certificate chain ``address:port`` sends for ``server_name``, as sent (verifies nothing)."""
-        return await tls.fetch_chain(address, port, server_name, timeout)
+    async def fetch_chain(self, address: str, port: int, server_name: str, timeout: float = TLS_TIMEOUT,
+                          *, proxy: str | None = None) -> ChainFetch:
+        """The certificate chain ``address:port`` sends for ``server_name``, as sent (verifies nothing).
+
+        With ``proxy`` (an ``http://`` proxy URL, as :meth:`proxy_for` gives), the chain is read
+        through that proxy's CONNECT tunnel to ``server_name:port``, as the browser reaches the
+        site; ``address`` is not used then (the proxy resolves the name).
+        """
+        if proxy is None:
+            return await tls.fetch_chain(address, port, server_name, timeout)
+        route = await self.proxy_route(proxy)
+        if isinstance(route, str):
+            return ChainFetch(server_name, port, server_name, False, error="proxy", detail=route,
+                              proxy=_redacted(proxy))
+        return await tls.fetch_chain(server_name, port, server_name, timeout, tunnel=route)
+
+    async def proxy_route(self, proxy: str) -> ProxyRoute | str:
+        """Where the ``http://`` proxy ``proxy`` listens (its name resolved like any other), or why not."""
+        endpoint = proxy_endpoint(proxy)
+        label = _redacted(proxy)
+        if endpoint is None:
+            return f"the proxy {label} is not an http:// proxy; its chain cannot be read through it here"
+        host, port = endpoint
+        if addresses.is_ip_literal(host):
+            return ProxyRoute(host.strip("[]"), port, label)
+        lookup = await self.lookup(host, port)
+        if not lookup.ok:
+            return f"the proxy's name {host} does not resolve ({lookup.detail or lookup.error})"
+        return ProxyRoute(lookup.addresses[0], port, label)
 
     def verified_context(self) -> ssl.SSLContext:
         """What a browser trusts: the operating system's store (truststore) plus ``--ca-file``."""
@@ -103,6 +131,7 @@ class Net:
             for path in self.settings.ca_files:  # PEM or DER, read again through the door
                 ctx.load_verify_locations(cadata=read_ca_file(str(path)).cadata())
             ctx.set_alpn_protocols(["http/1.1"])
+            tls.browser_suites(ctx)
             self._verified = ctx
         return self._verified
 
@@ -113,6 +142,10 @@ class Net:
         if self.proxy_env is not None:
             return dict(self.proxy_env)
         return proxies.environment_proxies()
+
+    def auto_config(self) -> AutoConfig | None:
+        """The proxy auto-configuration (PAC) the browser would run, when one is set (detected, not run)."""
+        return proxies.auto_config(self.proxy_env)
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy an HTTP request to ``url`` goes through, or None for a direct connection."""
@@ -127,6 +160,7 @@ class Net:
         timeout: float = HTTP_TIMEOUT,
         proxy: str | None = None,
         on_connect: Callable[[str, int, str], None] | None = None,
+        connect_timeout: float | None = None,
     ) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` that resolves through the run's resolvers and honours
         pins, trust settings and the given proxy.
@@ -136,7 +170,9 @@ class Net:
         sends back, on later requests, cookies a server set on earlier ones:
         a check that must control cookies uses one client per request and
         keeps its own jar (the redirects check does). ``on_connect(host, port, address)``
-        is told which address each connection reached. Catch
+        is told which address each connection reached. ``connect_timeout`` (TCP, TLS and the
+        proxy's tunnel) is ``min(timeout, TCP_TIMEOUT)`` unless given: a check that has seen a
+        slow handshake gives it the browser's patience. Catch
         :func:`~diagnose.net.errors.request_errors` and
         :func:`~diagnose.net.errors.classify` them.
         """
@@ -153,7 +189,7 @@ class Net:
             transport=transport,
             follow_redirects=False,
             trust_env=False,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, TCP_TIMEOUT)),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, TCP_TIMEOUT)),
             headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"},
             cookies=None,
         )
@@ -187,6 +223,12 @@ class Net:
             )
             + [f"--ca-file {p}" for p in self.settings.ca_files],
         }
+
+
+def _redacted(url: str) -> str:
+    from diagnose.redact import redact_url
+
+    return redact_url(url)
 
 
 class Offline(RuntimeError):

@@ -30,6 +30,7 @@ from diagnose.check import Check
 from diagnose.environment import Environment, ExitStatus
 from diagnose.events import Event
 from diagnose.model import Report, Status
+from diagnose.redact import redact_text
 from diagnose.session import Diagnosis
 from diagnose.settings import UsageError
 from diagnose.tui import messages
@@ -241,7 +242,8 @@ class LoginDoctorApp(App[None]):
             self._finished(worker.result)
         elif event.state is WorkerState.ERROR:
             error = worker.error
-            self.state.fail(f"internal error ({type(error).__name__}: {error})")
+            # The engine's own crash: its message may quote a server, so it is redacted like a result.
+            self.state.fail(f"internal error ({type(error).__name__}: {redact_text(str(error))[:300]})")
         elif event.state is WorkerState.CANCELLED:
             self.state.fail("it was stopped before any check started")
         else:

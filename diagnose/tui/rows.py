@@ -101,6 +101,8 @@ class RunState:
     report: Report | None = None
     failure: str = ""
     """Set when the run ended without a report (the engine itself crashed)."""
+    absent: str = ""
+    """Why a check of a row is not in the report, when the report says it itself (a recording)."""
 
     def begin(self, check_ids: Iterable[str], titles: Iterable[str]) -> None:
         """A new run: forget the previous one."""
@@ -174,3 +176,26 @@ def _view_from_results(
     if any(c in started or c in results for c in mine):
         return RowView(Activity.RUNNING, None, row.advice)
     return RowView(Activity.WAITING, None, row.advice)
+
+
+def recording_rows(profile: Profile, report: Report) -> tuple[Row, ...]:
+    """The rows for a report on a browser's recording (``login-doctor har``): the checklist as
+    a recording decides it (:func:`diagnose.checklist.for_recording`), then the report's checks
+    that no item names (``har``: what the recording cannot tell)."""
+    from diagnose.checklist import evaluate, for_recording
+
+    items = for_recording()
+    idle = {i.id: i for i in evaluate((), profile, items)}
+    rows = [Row(item.id, item.title, item.checks, idle[item.id].advice, item.steps) for item in items]
+    covered = {c for item in items for c in item.checks}
+    rows.extend(Row(f"{EXTRA_ROW_PREFIX}{c.id}", c.title, (c.id,)) for c in report.checks if c.id not in covered)
+    return tuple(rows)
+
+
+def finished_state(rows: tuple[Row, ...], report: Report) -> RunState:
+    """A :class:`RunState` that shows a finished report (a recording's: nothing runs)."""
+    state = RunState(rows, absent="A recording cannot answer this check: it needs the live service. Run login-doctor "
+                                  "on the sign-in address for it.")
+    state.begin((c.id for c in report.checks), (c.title for c in report.checks))
+    state.finish(report)
+    return state

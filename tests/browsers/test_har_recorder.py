@@ -52,11 +52,19 @@ def test_a_recorded_flow_has_hops_cookies_errors_and_chrome_extensions(
         datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
     by_path = {entry["request"]["url"].split(str(port), 1)[-1]: entry for entry in entries}
     first, login = by_path["/"], by_path["/users/login?next=%2Fdashboard"]
-    assert first["response"]["status"] == 302 and first["response"]["redirectURL"].endswith("/users/login?next=%2Fdashboard")
+    assert first["response"]["status"] == 302
     assert [c["name"] for c in first["response"]["cookies"]] == ["session"]
     assert first["response"]["cookies"][0]["httpOnly"] is True
     assert login["response"]["status"] == 200 and login["_resourceType"] == "document"
-    assert {"name": "session", "value": "canary-9f2"} in login["request"]["cookies"]  # as a real export holds it
+    # request.cookies as DevTools writes includedRequestCookies: whole cookie objects, value included
+    [sent] = login["request"]["cookies"]
+    assert (sent["name"], sent["value"], sent["path"], sent["domain"]) == ("session", "canary-9f2", "/", "app.atera-lab.test")
+    assert (sent["expires"], sent["httpOnly"], sent["secure"]) == (None, True, True)
+    # Log.ts: connection is the remote port, _connectionId Chromium's id, _fromCache only for cache hits
+    assert login["connection"] == str(port) and login["_connectionId"].isdigit() and "_fromCache" not in login
+    assert login["request"]["httpVersion"] == "HTTP/1.1" and login["request"]["headersSize"] > 0
+    assert first["response"]["redirectURL"] == "/users/login?next=%2Fdashboard"  # the raw Location
+    assert login["timings"]["_blocked_queueing"] != 0 and login["time"] >= login["timings"]["wait"]
     assert login["request"]["queryString"] == [{"name": "next", "value": "/dashboard"}]
     assert "Sign in" in login["response"]["content"]["text"]
     assert login["response"]["_transferSize"] > 0 and login["serverIPAddress"] == "127.0.0.1"

@@ -186,15 +186,20 @@ CHROMIUM_DIRS: dict[OsName, dict[str, tuple[str, ...]]] = {
               "brave": (".config", "BraveSoftware", "Brave-Browser"), "chromium": (".config", "chromium"),
               "chromium-snap": ("snap", "chromium", "common", "chromium")},
     "windows": {"chrome": ("AppData", "Local", "Google", "Chrome", "User Data"),
+                "chrome-dev": ("AppData", "Local", "Google", "Chrome Dev", "User Data"),
+                "chrome-canary": ("AppData", "Local", "Google", "Chrome SxS", "User Data"),
                 "edge": ("AppData", "Local", "Microsoft", "Edge", "User Data"),
                 "brave": ("AppData", "Local", "BraveSoftware", "Brave-Browser", "User Data"),
                 "chromium": ("AppData", "Local", "Chromium", "User Data")},
     "macos": {"chrome": ("Library", "Application Support", "Google", "Chrome"),
+              "chrome-dev": ("Library", "Application Support", "Google", "Chrome Dev"),
+              "chrome-canary": ("Library", "Application Support", "Google", "Chrome Canary"),
               "edge": ("Library", "Application Support", "Microsoft Edge"),
               "brave": ("Library", "Application Support", "BraveSoftware", "Brave-Browser"),
               "chromium": ("Library", "Application Support", "Chromium")},
 }
-"""The documented user-data folders (browser-state reference), written out independently of the check."""
+"""The documented user-data folders (browser-state reference; Chromium's chrome_paths_{win,mac,linux} and
+install_static), written out independently of the check."""
 
 FIREFOX_DIRS: dict[str, tuple[str, ...]] = {
     "linux": (".mozilla", "firefox"),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from checks._browser.host import Host
 from diagnose.deadline import Deadline
 from diagnose.facts import Intercepted, OutOfTime
 from diagnose.model import CheckResult, Finding, Severity, Status
@@ -62,7 +63,6 @@ def test_a_clean_profile_passes_and_says_what_it_read(linux: FakeHome) -> None:
 
 
 def test_no_home_directory_skips_with_the_reason(tmp_path: Path) -> None:
-    from checks._browser.host import Host
 
     result = run_browser_check(Host("linux", None, {}))
     assert result.status is Status.SKIP
@@ -119,7 +119,9 @@ def test_a_cookie_header_larger_than_nginx_and_apache_accept(linux: FakeHome) ->
     assert found.evidence["sizes"] == "estimated from the encrypted values' lengths"
     sizes = [c["size"] for c in found.evidence["largest_cookies"]]
     assert sizes == sorted(sizes, reverse=True) and len(sizes) == 5
-    assert found.evidence["largest"].startswith(f"{found.evidence['largest_cookies'][0]['name']} ({sizes[0]} bytes)")
+    assert found.evidence["largest"].startswith(f"{found.evidence['largest_cookies'][0]['name']} ({sizes[0]}–")
+    low, high = found.evidence["cookie_bytes"], found.evidence["cookie_bytes_up_to"]
+    assert f"about {low:,}–{high:,} bytes, estimated" in found.message
     assert "400 \"Request Header Or Cookie Too Large\"" in found.message
     assert result.status is Status.WARN
 
@@ -132,6 +134,7 @@ def test_a_cookie_header_larger_than_every_server_limit_fails(linux: FakeHome) -
     assert found.severity is Severity.HIGH
     assert set(found.evidence["exceeds_defaults_of"]) == {"nginx", "Apache httpd", "IIS", "Node.js"}
     assert found.evidence["cookie_bytes"] == found.evidence["cookie_bytes_up_to"]  # Firefox: exact sizes
+    assert f"60 cookies ({found.evidence['cookie_bytes']:,} bytes)" in found.message
     assert result.status is Status.FAIL
 
 
@@ -234,6 +237,31 @@ def test_per_site_blocks_in_chrome(linux: FakeHome) -> None:
     assert finding(result, "browser.site_javascript_blocked").evidence["pattern"] == "https://app.atera.com:443,*"
     assert finding(result, "browser.site_popups_blocked").severity is Severity.MEDIUM  # Atera: pop-ups may be needed
     assert result.status is Status.FAIL
+
+
+def test_blocked_cookies_are_not_counted_as_sent(linux: FakeHome) -> None:
+    """A "block cookies" setting for the sign-in host withholds the stored cookies as well (Chromium:
+    EXCLUDE_USER_PREFERENCES), so 40 big stored cookies make no oversized header, only the block."""
+    [chrome] = linux.chromium()
+    chrome.cookies([*big(40, 300), FakeCookie("dup", "1", "app.atera.com"), FakeCookie("dup", "1", ".atera.com")])
+    assert "browser.cookie_header_too_large" in codes(run_browser_check(linux))
+    chrome.exception("cookies", "[*.]atera.com,*", 2)
+    result = run_browser_check(linux)
+    assert "browser.cookie_header_too_large" not in codes(result)
+    assert "browser.duplicate_cookies" not in codes(result)
+    blocked = finding(result, "browser.site_cookies_blocked")
+    assert blocked.evidence["withheld"] == 42
+    assert "keeps the 42 cookies stored for the site from being sent" in blocked.message
+    assert result.details["profiles"][0]["cookies"]["sent_count"] == 0
+
+
+def test_a_firefox_cookie_permission_withholds_the_stored_cookies(linux: FakeHome) -> None:
+    [firefox] = linux.firefox()
+    firefox.cookies(big(40, 300))
+    firefox.permissions([("https://atera.com", "cookie", 2, 0, 0)])
+    result = run_browser_check(linux)
+    assert "browser.cookie_header_too_large" not in codes(result)
+    assert finding(result, "browser.site_cookies_blocked").evidence["withheld"] == 40
 
 
 def test_a_more_specific_allow_wins_over_a_domain_block(linux: FakeHome) -> None:
@@ -354,23 +382,33 @@ def test_firefox_not_trusting_an_os_installed_interception_root(tmp_path: Path) 
     assert "browser.firefox_ignores_os_roots" not in codes(run_browser_check(windows, results=_intercepted("ca_file")))
 
 
-def test_firefox_on_linux_never_uses_the_systems_roots(linux: FakeHome) -> None:
-    linux.firefox()
-    found = finding(run_browser_check(linux, results=_intercepted()), "browser.firefox_ignores_os_roots")
-    assert "Linux" in found.evidence["setting"]
+def test_on_linux_firefox_and_chrome_do_not_differ_over_the_systems_roots(linux: FakeHome) -> None:
+    """Chromium on Linux trusts the Chrome Root Store plus the user's NSS database, not the system's bundle
+    (system_trust_store.cc: TrustStoreNSS with kIgnoreSystemTrust), and Firefox has no enterprise-roots
+    import there: no Firefox-only warning to predict, so no finding, and no waiting for the certificate check."""
+    [firefox] = linux.firefox()
+    firefox.pref("security.enterprise_roots.enabled", False)
+    result = run_browser_check(linux, results=_intercepted())
+    assert "browser.firefox_ignores_os_roots" not in codes(result)
+    settings = result.details["profiles"][0]["settings"]
+    assert settings["trusts_os_roots"] is None and "~/.pki/nssdb" in settings["trusts_os_roots_because"]
 
 
-async def test_the_certificate_checks_interception_fact_reaches_the_browser_check(tmp_path: Path) -> None:
+async def test_the_certificate_checks_interception_fact_reaches_the_browser_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the real engine: the certificate check finds the lab's inspection proxy (its root in the
-    simulated operating-system store) and hands on the fact; Firefox on Linux ignores that store."""
+    simulated operating-system store) and hands on the fact; a Windows Firefox that ignores the system's
+    roots will warn where Chrome does not."""
     from dataclasses import replace
 
     from diagnose.lab.scenario import Lab, all_scenarios
     from diagnose.registry import discover
     from diagnose.session import Diagnosis, make_target
 
-    home = FakeHome(tmp_path / "home", "linux")
-    home.firefox()
+    monkeypatch.setattr("checks._browser.host.current_os", lambda: "windows")
+    home = FakeHome(tmp_path / "home", "windows")
+    [firefox] = home.firefox()
+    firefox.pref("security.enterprise_roots.enabled", False)
     async with Lab() as lab, all_scenarios()["certificate-intercepted"].factory(lab) as run:
         settings = replace(run.settings, browser_home=home.root)
         plan = discover(plugins=False).plan(("connectivity", "certificate", "browser"))

@@ -88,6 +88,39 @@ def test_macos_layouts(tmp_path: Path) -> None:
             "~/Library/Application Support/Firefox/Profiles/abcd1234.default-release", True) in profiles
 
 
+def test_chrome_channels_side_by_side_on_windows_and_macos(tmp_path: Path) -> None:
+    windows = FakeHome(tmp_path / "w", "windows")
+    windows.chromium("chrome-dev")
+    windows.chromium("chrome-canary")
+    profiles, _ = found(windows)
+    assert ("Chrome Dev", "Person 1", "~/AppData/Local/Google/Chrome Dev/User Data/Default", True) in profiles
+    assert ("Chrome Canary", "Person 1", "~/AppData/Local/Google/Chrome SxS/User Data/Default", True) in profiles
+    macos = FakeHome(tmp_path / "m", "macos")
+    macos.chromium("chrome-dev")
+    macos.chromium("chrome-canary")
+    profiles, _ = found(macos)
+    assert ("Chrome Dev", "Person 1", "~/Library/Application Support/Google/Chrome Dev/Default", True) in profiles
+    assert ("Chrome Canary", "Person 1", "~/Library/Application Support/Google/Chrome Canary/Default",
+            True) in profiles
+
+
+def test_chrome_config_home_moves_chrome_and_chromium_on_linux(tmp_path: Path) -> None:
+    """chrome_paths_linux.cc: $CHROME_CONFIG_HOME first, then $XDG_CONFIG_HOME, then ~/.config."""
+    elsewhere = FakeHome(tmp_path / "cfg", "linux")
+    elsewhere.chromium("chrome")
+    elsewhere.chromium("chromium")
+    elsewhere.firefox("linux-xdg")
+    (tmp_path / "home").mkdir()
+    config = str(tmp_path / "cfg" / ".config")
+    host = Host("linux", tmp_path / "home", {"CHROME_CONFIG_HOME": config})
+    profiles, _ = found(host)
+    assert {p[0] for p in profiles} == {"Chrome", "Chromium"}  # Firefox does not read CHROME_CONFIG_HOME
+    host = Host("linux", tmp_path / "home", {"XDG_CONFIG_HOME": config})
+    assert {p[0] for p in found(host)[0]} == {"Chrome", "Chromium", "Firefox"}
+    current = Host.current(environ={"CHROME_CONFIG_HOME": config, "HOME": str(tmp_path / "home")})
+    assert current.os != "linux" or current.env.get("CHROME_CONFIG_HOME") == config
+
+
 def test_without_local_state_the_usual_folders_are_used(tmp_path: Path) -> None:
     home = FakeHome(tmp_path, "linux")
     home.chromium("chrome", {"Default": "a", "Profile 3": "b"}, local_state=False)

@@ -183,7 +183,7 @@ async def test_known_bad_root_installed_on_the_device_is_critical() -> None:
 
 async def test_weak_key_and_weak_signature_evidence() -> None:
     key = only(certificate_result((await diagnose_scenario("certificate-weak-key")).report), "certificate.weak_key")
-    assert (key.evidence["key_type"], key.evidence["key_bits"], key.evidence["certificate"]) == ("RSA", 1024, "leaf")
+    assert (key.evidence["key_type"], key.evidence["key_bits"], key.evidence["certificate"]) == ("RSA", 768, "leaf")
     signature = only(certificate_result((await diagnose_scenario("certificate-weak-signature")).report),
                      "certificate.weak_signature")
     assert signature.evidence["hash"] == "SHA1" and signature.evidence["algorithm"] == "ECDSA-SHA1"

@@ -10,6 +10,7 @@ never reach any report format.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import subprocess
@@ -28,7 +29,7 @@ from diagnose.lab.scenario import SIGNIN_PAGE, Lab, LabRun, all_scenarios, diagn
 from diagnose.lab.scenarios.redirects import APP, CANARY, CODE_CANARY, IDP
 from diagnose.lab.servers import LabRequest, LabResponse, LabThread
 from diagnose.model import CheckResult, Finding, Report, Severity, Status, report_to_json
-from diagnose.redact import fingerprint
+from diagnose.redact import HASH_PREFIX
 from diagnose.session import make_target
 from reports.render import FORMATS, render
 from reports.schema import validation_errors
@@ -118,7 +119,10 @@ async def test_healthy_sign_in_page_has_no_finding() -> None:
     names = [c["name"] for c in check.details["cookies_at_end"]]
     assert names == ["__Host-session", "csrf"]
     session = check.details["cookies_at_end"][0]
-    assert session["value_hash"] == fingerprint("s3ss10n") and "value" not in session
+    assert session["value_hash"].startswith(HASH_PREFIX) and "value" not in session
+    # The same value, the same hash within the report: the cookie in the jar is the one a step set.
+    set_at = next(o for h in hops(check) for o in h.get("set_cookies", []) if o["name"] == "__Host-session")
+    assert set_at["value_hash"] == session["value_hash"]
     assert "1 redirect with 200 OK" in check.summary
 
 
@@ -156,7 +160,8 @@ async def test_invalid_max_age_keeps_the_cookie_for_the_session() -> None:
     f = finding(check, "redirects.cookie_max_age_invalid")
     assert f.severity is Severity.INFO
     assert f.evidence["cookie_names"] == ["prefs"]
-    assert f.evidence["cookie_list"][0]["session"] is True and f.evidence["cookie_list"][0]["max_age"] == "abc"
+    # The value a server wrote is shown only in Max-Age's shape (digits): "abc" is removed (docs/redaction.md).
+    assert f.evidence["cookie_list"][0]["session"] is True and f.evidence["cookie_list"][0]["max_age"] == "[redacted]"
     # The server answers the page only to a client that kept the cookie.
     assert hops(check)[1]["cookies_sent"] == ["prefs"] and check.details["final"]["status"] == 200
 
@@ -365,7 +370,8 @@ async def test_canary_cookie_value_and_token_appear_in_no_report_format() -> Non
     # callback (which checks the state cookie against the query) let the flow through.
     steps = hops(check)
     state = next(o for o in steps[0]["set_cookies"] if o["name"] == "oidc_state")
-    assert state["value_hash"] == fingerprint(CANARY)
+    assert state["value_hash"].startswith(HASH_PREFIX)
+    assert hashlib.sha256(CANARY.encode()).hexdigest()[:12] not in json.dumps(data)  # keyed, not a plain hash
     assert "oidc_state" in steps[2]["cookies_sent"] and steps[-1]["status"] == 200
     assert {"query:code", "cookie:oidc_state"} <= set(report.redactions)
     assert set(FORMATS) >= {"json", "markdown", "text"}

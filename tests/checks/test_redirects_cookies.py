@@ -23,7 +23,7 @@ from checks._redirects.rules import (
     parse_cookie_date,
     path_match,
 )
-from diagnose.redact import fingerprint
+from diagnose.redact import ValueHasher
 
 NOW = 1_800_000_000.0
 HTTPS = CookieUrl("https", "app.atera-lab.test", "/users/login")
@@ -291,11 +291,12 @@ def test_state_follows_values_and_replacing_keeps_one_cookie() -> None:
 
 def test_values_never_appear_in_descriptions() -> None:
     secret = "s3cr3t-value-XYZ"
-    jar, outcome = store(f"sid={secret}; Secure; Path=/")
+    hasher = ValueHasher()
+    jar, outcome = store(f"sid={secret}; Secure; Path=/", jar=CookieJar(value_hash=hasher))
     cookie = jar.cookies()[0]
     text = json.dumps([outcome.as_evidence(), cookie.describe()]) + repr(cookie) + repr(outcome)
     assert secret not in text
-    assert cookie.describe()["value_hash"] == fingerprint(secret)
+    assert cookie.describe()["value_hash"] == outcome.value_hash == hasher(secret)
     assert jar.scrub(f"error near {secret}!") == "error near [redacted]!"
     _jar, refused = store(f"big={'x' * 5000}{secret}")
     assert secret not in json.dumps(refused.as_evidence())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,13 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagnose.redact import (
+    FIXED_ENTRIES,
+    HASH_PREFIX,
+    NAMED_KINDS,
     REDACTED,
     Redactor,
-    fingerprint,
+    ValueHasher,
+    field_entry,
     is_sensitive_header,
     is_sensitive_param,
     redact_text,
     redact_url,
+    without_server_bytes,
 )
 
 SECRET = "S3cr3tCanary"
@@ -210,11 +216,144 @@ def test_evidence_sweep_redacts_by_key_pair_and_value() -> None:
     assert redactor.evidence(out) == out
 
 
-def test_module_helpers_and_fingerprint() -> None:
+def test_module_helpers() -> None:
     assert redact_text(f"code={SECRET}") == "code=[redacted]"
     assert redact_url(f"https://a/?token={SECRET}") == "https://a/?token=[redacted]"
-    assert fingerprint(SECRET) == fingerprint(SECRET.encode()) and SECRET not in fingerprint(SECRET)
-    assert fingerprint(SECRET).startswith("sha256:") and fingerprint(SECRET) != fingerprint(SECRET + "x")
+
+
+# ---------------------------------------------------------------------- the correlation hash (issue 20)
+
+
+def test_a_value_of_1_hashes_differently_in_two_runs_and_alike_within_one() -> None:
+    import hashlib
+
+    first, second = Redactor(), Redactor()
+    assert first.value_hash("1") == first.value_hash("1") == first.value_hash(b"1")
+    assert first.value_hash("1") != second.value_hash("1")
+    assert first.value_hash("1") != first.value_hash("2")
+    assert first.value_hash("1").startswith(HASH_PREFIX) and len(first.value_hash("1")) == len(HASH_PREFIX) + 12
+    # Not the plain SHA-256 a dictionary would look up (6b86b273ff34 is sha256("1")).
+    assert hashlib.sha256(b"1").hexdigest()[:12] not in first.value_hash("1")
+
+
+def test_the_hashing_key_is_never_shown_copied_or_pickled() -> None:
+    import copy
+    import pickle
+
+    redactor = Redactor()
+    hasher = ValueHasher()
+    assert "key" not in repr(redactor) and repr(hasher) == "ValueHasher(key not shown)"
+    for attempt in (lambda: pickle.dumps(hasher), lambda: copy.deepcopy(hasher), lambda: pickle.dumps(redactor)):
+        with pytest.raises(TypeError):
+            attempt()
+
+
+# ---------------------------------------------------------------------- the redactions vocabulary (issue 20)
+
+
+_ENTRY = re.compile(r"^(?:(?:header|cookie|query|fragment):[^\x00-\x1f]{1,64}|param:(?:[A-Za-z_-]+|\*[a-z]+\*|\(other\))"
+                    r"|field:(?:[a-z]+|\*[a-z]+|\(other\)))$")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"HTTP/1.1 500 access_token={SECRET}token: the problem",
+        f"{SECRET}_token=abc and {SECRET}secret: xyz",
+        f"'{SECRET}_password': 'hunter2'",
+        f'{{"{SECRET}Session": "v"}}',
+        f"{SECRET}token%3Dvalue",
+        f"Authorization: Bearer x {SECRET}-token: y",
+    ],
+)
+def test_a_secret_never_becomes_a_field_name(text: str) -> None:
+    redactor = Redactor()
+    redactor.text(text)
+    assert redactor.fields, text
+    assert not any(SECRET.lower() in f.lower() for f in redactor.fields), redactor.fields
+    assert all(f in FIXED_ENTRIES or _ENTRY.match(f) for f in redactor.fields), redactor.fields
+
+
+def test_free_text_names_are_recorded_in_the_vocabulary_spelling() -> None:
+    redactor = Redactor()
+    redactor.text("Access-Token=abcd1234 then SAMLRESPONSE=xyz12345 and my_api_token: 99887766")
+    assert set(redactor.fields) == {"param:access_token", "param:SAMLResponse", "param:*token*"}
+
+
+def test_a_word_after_equals_is_part_of_a_value_not_a_name() -> None:
+    assert redact_text("access_token=S3cr3tValue: the problem") == "access_token=[redacted] the problem"
+
+
+def test_field_entries_come_from_the_fixed_vocabulary() -> None:
+    assert field_entry("header:authorization") == "header:Authorization"
+    assert field_entry("header:X-Custom-Session-Id") == "header:X-Custom-Session-Id"
+    assert field_entry("header:bad name\x01") == "header:(invalid name)"
+    assert field_entry(f"param:{SECRET}token") == "param:*token*"
+    assert field_entry("param:lang") == "param:(other)"
+    assert field_entry(f"field:{SECRET}_token") == "field:*token"
+    assert field_entry("field:client_secret") == "field:clientsecret"
+    assert field_entry("cookie:" + "x" * 200).endswith("…") and len(field_entry("cookie:" + "x" * 200)) == 7 + 64
+    assert field_entry("cookie:a\x1bb") == "cookie:a?b"
+    assert field_entry("reason_phrase") == "reason_phrase"
+    assert {"header", "cookie", "query", "fragment", "param", "field"} == NAMED_KINDS
+    for bad in ("secret-value", "password:hunter2", ""):
+        with pytest.raises(ValueError) as caught:
+            Redactor().note(bad)
+        assert "hunter2" not in str(caught.value)
+
+
+def test_evidence_pairs_are_header_pairs_only_for_credential_header_names() -> None:
+    redactor = Redactor()
+    # Two cookie names in a list are not a header and its value.
+    assert redactor.evidence({"cookies_sent": ["sessionid", "csrftoken"]}) == {"cookies_sent": ["sessionid", "csrftoken"]}
+    assert redactor.evidence([["Authorization", f"Bearer {SECRET}"]]) == [["Authorization", "Bearer [redacted]"]]
+    assert redactor.fields == ("header:Authorization",)
+
+
+# ---------------------------------------------------------------------- server text with a fixed shape (issue 15 item 5)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kept"),
+    [("OK", "OK"), ("Not  Found", "Not Found"), ("internal server error", "internal server error"),
+     ("Content Too Large", "Content Too Large"), ("", ""), (None, "")],
+)
+def test_standard_reason_phrases_stay(phrase: str | None, kept: str) -> None:
+    redactor = Redactor()
+    assert redactor.reason_phrase(phrase) == kept
+    assert redactor.fields == ()
+
+
+@pytest.mark.parametrize("phrase", [f"access_token={SECRET}", SECRET, f"Session {SECRET} expired", "OK\x1b[2J"])
+def test_any_other_reason_phrase_goes_whole(phrase: str) -> None:
+    redactor = Redactor()
+    assert redactor.reason_phrase(phrase) == REDACTED
+    assert redactor.fields == ("reason_phrase",)
+    assert redactor.reason_phrase(REDACTED) == REDACTED
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kept"),
+    [("Date", "Thu, 01 Jan 1970 00:00:00 GMT", True), ("Date", "Sunday, 06-Nov-94 08:49:37 GMT", True),
+     ("Date", "Sun Nov  6 08:49:37 1994", True), ("Date", "Thu, 01 Jan 2026 00:00:00 +0000", True),
+     ("Date", SECRET, False), ("Date", f"Thu, 01 Jan 1970 {SECRET}", False), ("Age", "120", True),
+     ("Age", f"1{SECRET}", False), ("Expires", "0", True), ("Retry-After", "120", True)],
+)
+def test_headers_with_a_grammar_keep_only_that_shape(name: str, value: str, kept: bool) -> None:
+    redactor = Redactor()
+    assert redactor.header(name, value) == (value if kept else REDACTED)
+    assert redactor.fields == (() if kept else (f"header:{name}",))
+
+
+def test_bytes_quoted_from_the_wire_are_replaced_by_their_length() -> None:
+    text = f"illegal status line: bytearray(b'HTTP/1.1 5OO {SECRET}') and (b\"x{SECRET}\")"
+    out = redact_text(text)
+    assert SECRET not in out
+    assert out.startswith("illegal status line: (25 bytes from the server, not shown)")
+    assert redact_text('{"b":"value"} and the Web\'s "b" key') == '{"b":"value"} and the Web\'s "b" key'
+    # An escaped quote does not end the literal; one that never ends runs to the end of the text.
+    assert without_server_bytes("x: b'a\\'b' y") == "x: (3 bytes from the server, not shown) y"
+    assert without_server_bytes(f"x (b'{SECRET}") == "x ((12 bytes from the server, not shown)"
 
 
 def test_one_redactor_is_safe_to_share_between_threads() -> None:

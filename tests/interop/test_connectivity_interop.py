@@ -272,3 +272,28 @@ def test_dnsmasq_refuses_what_it_cannot_forward(dnsmasq: Dnsmasq, pki: Pki) -> N
     assert [f.code for f in check.findings] == ["connectivity.dns_refused"]
     assert "REFUSED" in check.findings[0].evidence["detail"]
 
+
+
+def test_a_dnsmasq_sinkhole_named_with_dns_server_is_a_bogon_for_that_resolver(dnsmasq: Dnsmasq, pki: Pki) -> None:
+    """Issue 14: the system resolver is dead and ``--dns-server`` is a dnsmasq that sinkholes the name
+    (``address=/app.atera.com/0.0.0.0``): that answer is a bogon of that resolver, never "another DNS
+    server does find it", and the offline verdict keeps what it said."""
+    profile = profile_from_mapping(
+        {**PROFILE, "name": "atera-public", "official_domains": ["atera.com"],
+         "default_url": "https://app.atera.com/users/login", "signin_urls": ["https://app.atera.com/users/login"]},
+        origin="interop",
+    )
+    settings = Settings(ca_files=(pki.ca_file,), dns_servers=(dnsmasq.endpoint,), timeout=20)
+    dead = DnsServerResolver("127.0.0.1", free_port(udp_too=True), label="system (dead)", timeout=1.0)
+    diagnosis = Diagnosis(
+        target=make_target("https://app.atera.com/users/login", profile), profile=profile,
+        plan=discover(plugins=False).plan(["connectivity"]), settings=settings,
+        net=Net(settings, system_resolver=dead, proxy_env={}),
+    )
+    check = connectivity(run_async(diagnosis.run()))
+    bogon = next(f for f in check.findings if f.code == "connectivity.dns_bogon")
+    assert bogon.evidence["resolver"] == f"dns 127.0.0.1:{dnsmasq.port}"
+    assert bogon.evidence["addresses"] == "0.0.0.0"
+    assert all("Another DNS server" not in f.message for f in check.findings)
+    assert check.status is Status.FAIL
+    assert any("a blocking (sinkhole) answer" in f.message for f in check.findings)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +36,37 @@ WARN = {"certificate": Status.WARN}
 PASS = {"certificate": Status.PASS}
 
 
-async def _serve(lab: Lab, issued: Issued, *, host: str = HOST, chain: Sequence[x509.Certificate] | None = None,
-                 names: Sequence[str] = (), system_trust: Sequence[x509.Certificate] = (),
-                 url_host: str | None = None, **tls: Any) -> LabRun:
-    """Start an HTTPS sign-in server with ``issued`` and return a run for ``host`` (certificate only)."""
+async def serve(lab: Lab, issued: Issued, *, host: str = HOST, chain: Sequence[x509.Certificate] | None = None,
+                names: Sequence[str] = (), system_trust: Sequence[x509.Certificate] = (),
+                url_host: str | None = None, ca_files: Sequence[Path] | None = None, **tls: Any) -> LabRun:
+    """Start an HTTPS sign-in server with ``issued`` and return a run for ``host`` (certificate only).
+
+    ``ca_files`` replaces the lab root as the ``--ca-file`` anchors; ``system_trust`` adds roots to
+    the simulated device store. ``observed["browser_trusts"]`` lists the roots a browser on this
+    device trusts (what an admin installed), for the browser-differential tests.
+    """
     server = await lab.https(signin_app(), issued=issued, chain=chain, **tls)
     zone: dict[str, Any] = {name: ["127.0.0.1"] for name in (host, *names)}
     dns = await lab.dns(zone)
     run = lab.run(f"https://{url_host or host}:{server.port}{SIGNIN_PATH}", dns=dns, only=ONLY)
+    trusted = [lab.ca_file]
+    if ca_files is not None:
+        run.settings = replace(run.settings, ca_files=tuple(ca_files))
+        run.net.settings = run.settings
+        trusted = list(ca_files)
     if system_trust:
-        run.net.system_trust = (_write_roots(lab, system_trust),)
+        run.net.system_trust = (write_roots(lab, system_trust),)
+        trusted.append(write_pem(lab.dir / "installed-roots.pem", system_trust))
+    run.observed["browser_trusts"] = trusted
     return run
 
 
-def _write_roots(lab: Lab, roots: Sequence[x509.Certificate]) -> Path:
+def write_pem(path: Path, certificates: Sequence[x509.Certificate]) -> Path:
+    path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates))
+    return path
+
+
+def write_roots(lab: Lab, roots: Sequence[x509.Certificate]) -> Path:
     """A PEM file standing in for the device's trust store: the OS bundle plus ``roots``."""
     import ssl
 
@@ -59,7 +77,7 @@ def _write_roots(lab: Lab, roots: Sequence[x509.Certificate]) -> Path:
     return path
 
 
-def _days(n: float) -> dt.datetime:
+def days_from_now(n: float) -> dt.datetime:
     return now() + dt.timedelta(days=n)
 
 
@@ -69,13 +87,13 @@ def _days(n: float) -> dt.datetime:
 @scenario("certificate-healthy", "A valid chain (leaf + intermediate, sent in order) for the right name: no finding.",
           expect=PASS, area=AREA)
 async def healthy(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST, LAB_DOMAIN]))
+    yield await serve(lab, lab.issue([HOST, LAB_DOMAIN]))
 
 
 @scenario("certificate-ip-san", "Connecting by IP address to a certificate that lists that IP address in its SAN: valid.",
           expect=PASS, area=AREA)
 async def ip_san(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue(["127.0.0.1", HOST]), url_host="127.0.0.1")
+    yield await serve(lab, lab.issue(["127.0.0.1", HOST]), url_host="127.0.0.1")
 
 
 # ----------------------------------------------------------------------------- dates
@@ -84,33 +102,33 @@ async def ip_san(lab: Lab) -> AsyncIterator[LabRun]:
 @scenario("certificate-expired", "The site's certificate expired yesterday.",
           expect=FAIL, codes=["certificate.expired"], area=AREA)
 async def expired(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST], not_before=_days(-90), not_after=_days(-1)))
+    yield await serve(lab, lab.issue([HOST], not_before=days_from_now(-90), not_after=days_from_now(-1)))
 
 
 @scenario("certificate-not-yet-valid", "The site's certificate only becomes valid in three days.",
           expect=FAIL, codes=["certificate.not_yet_valid"], area=AREA)
 async def not_yet_valid(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST], not_before=_days(3), not_after=_days(93)))
+    yield await serve(lab, lab.issue([HOST], not_before=days_from_now(3), not_after=days_from_now(93)))
 
 
 @scenario("certificate-expired-intermediate", "The site's certificate is fine, the intermediate above it expired.",
           expect=FAIL, codes=["certificate.expired"], area=AREA)
 async def expired_intermediate(lab: Lab) -> AsyncIterator[LabRun]:
-    old = lab.ca.intermediate("login-doctor Lab Old Issuing CA", not_before=_days(-400), not_after=_days(-2))
-    yield await _serve(lab, old.issue([HOST], not_before=_days(-30), not_after=_days(60)))
+    old = lab.ca.intermediate("login-doctor Lab Old Issuing CA", not_before=days_from_now(-400), not_after=days_from_now(-2))
+    yield await serve(lab, old.issue([HOST], not_before=days_from_now(-30), not_after=days_from_now(60)))
 
 
 @scenario("certificate-expires-soon", "The certificate is valid but expires in five days.",
           expect=WARN, codes=["certificate.expires_soon"], area=AREA)
 async def expires_soon(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST], not_before=_days(-80), not_after=_days(5)))
+    yield await serve(lab, lab.issue([HOST], not_before=days_from_now(-80), not_after=days_from_now(5)))
 
 
 @scenario("certificate-clock-ahead",
           "The certificate is valid, but this device's clock runs 400 days ahead, so it looks expired.",
           expect=FAIL, codes=["certificate.expired"], area=AREA)
 async def clock_ahead(lab: Lab) -> AsyncIterator[LabRun]:
-    run = await _serve(lab, lab.issue([HOST]))
+    run = await serve(lab, lab.issue([HOST]))
     run.clock = OffsetClock(400 * 86400)
     yield run
 
@@ -138,7 +156,7 @@ class OffsetClock:
 @scenario("certificate-wrong-host", "The certificate is for another name (www.example-lab.test).",
           expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA)
 async def wrong_host(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue(["www.example-lab.test", "example-lab.test"]))
+    yield await serve(lab, lab.issue(["www.example-lab.test", "example-lab.test"]))
 
 
 @scenario("certificate-wildcard-two-labels",
@@ -146,19 +164,19 @@ async def wrong_host(lab: Lab) -> AsyncIterator[LabRun]:
           expect=FAIL, codes=["certificate.hostname_mismatch"], area=AREA)
 async def wildcard_two_labels(lab: Lab) -> AsyncIterator[LabRun]:
     host = f"eu.app.{LAB_DOMAIN}"
-    yield await _serve(lab, lab.issue([f"*.{LAB_DOMAIN}"]), host=host)
+    yield await serve(lab, lab.issue([f"*.{LAB_DOMAIN}"]), host=host)
 
 
 @scenario("certificate-no-san", "The certificate names the site only in its common name (no SAN); Python accepts it, browsers do not.",
           expect=FAIL, codes=["certificate.no_san"], area=AREA)
 async def no_san(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST], include_san=False))
+    yield await serve(lab, lab.issue([HOST], include_san=False))
 
 
 @scenario("certificate-expired-wrong-host", "Expired and for another name: both are reported.",
           expect=FAIL, codes=["certificate.expired", "certificate.hostname_mismatch"], area=AREA)
 async def expired_wrong_host(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue(["other.example-lab.test"], not_before=_days(-100), not_after=_days(-10)))
+    yield await serve(lab, lab.issue(["other.example-lab.test"], not_before=days_from_now(-100), not_after=days_from_now(-10)))
 
 
 # ----------------------------------------------------------------------------- trust
@@ -167,7 +185,7 @@ async def expired_wrong_host(lab: Lab) -> AsyncIterator[LabRun]:
 @scenario("certificate-self-signed", "The server presents a self-signed certificate.",
           expect=FAIL, codes=["certificate.self_signed"], area=AREA)
 async def self_signed_leaf(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, self_signed([HOST]))
+    yield await serve(lab, self_signed([HOST]))
 
 
 @scenario("certificate-untrusted-root", "The chain (leaf, intermediate, root) ends at a root nobody trusts.",
@@ -176,7 +194,7 @@ async def untrusted_root(lab: Lab) -> AsyncIterator[LabRun]:
     stranger = CertificateAuthority.create("Untrusted Lab Root CA", organization="Nobody Trusts Me")
     issuing = stranger.intermediate("Untrusted Lab Issuing CA", organization="Nobody Trusts Me")
     issued = issuing.issue([HOST])
-    yield await _serve(lab, issued, chain=[issuing.certificate, stranger.certificate])
+    yield await serve(lab, issued, chain=[issuing.certificate, stranger.certificate])
 
 
 @scenario("certificate-path-length",
@@ -184,14 +202,14 @@ async def untrusted_root(lab: Lab) -> AsyncIterator[LabRun]:
           expect=FAIL, codes=["certificate.verification_failed"], area=AREA)
 async def path_length(lab: Lab) -> AsyncIterator[LabRun]:
     lower = lab.intermediate.intermediate("login-doctor Lab Forbidden Sub-CA")
-    yield await _serve(lab, lower.issue([HOST]), chain=[lower.certificate, lab.intermediate.certificate])
+    yield await serve(lab, lower.issue([HOST]), chain=[lower.certificate, lab.intermediate.certificate])
 
 
 @scenario("certificate-incomplete-chain",
           "The server sends only its own certificate, and the certificate does not say where its issuer is.",
           expect=FAIL, codes=["certificate.incomplete_chain"], area=AREA)
 async def incomplete_chain(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _serve(lab, lab.issue([HOST]), chain=[])
+    yield await serve(lab, lab.issue([HOST]), chain=[])
 
 
 @scenario("certificate-incomplete-chain-aia",
@@ -201,7 +219,7 @@ async def incomplete_chain_aia(lab: Lab) -> AsyncIterator[LabRun]:
     der = lab.intermediate.certificate.public_bytes(serialization.Encoding.DER)
     repo = await lab.http(lambda _r: LabResponse(200, [("Content-Type", "application/pkix-cert")], der))
     aia = f"http://ca.{LAB_DOMAIN}:{repo.port}/issuing-ca.cer"
-    yield await _serve(lab, lab.issue([HOST], aia_ca_issuers_url=aia), chain=[], names=[f"ca.{LAB_DOMAIN}"])
+    yield await serve(lab, lab.issue([HOST], aia_ca_issuers_url=aia), chain=[], names=[f"ca.{LAB_DOMAIN}"])
 
 
 @scenario("certificate-misordered-chain",
@@ -211,7 +229,7 @@ async def misordered_chain(lab: Lab) -> AsyncIterator[LabRun]:
     upper = lab.ca.intermediate("login-doctor Lab Policy CA", path_length=1)
     lower = upper.intermediate("login-doctor Lab Sub-Issuing CA")
     issued = lower.issue([HOST])
-    yield await _serve(lab, issued, chain=[upper.certificate, lower.certificate])
+    yield await serve(lab, issued, chain=[upper.certificate, lower.certificate])
 
 
 @scenario("certificate-intercepted",
@@ -220,7 +238,7 @@ async def misordered_chain(lab: Lab) -> AsyncIterator[LabRun]:
 async def intercepted(lab: Lab) -> AsyncIterator[LabRun]:
     proxy = CertificateAuthority.create("Zscaler Root CA", organization="Zscaler Inc.")
     issuing = proxy.intermediate("Zscaler Intermediate Root CA (zscaler.net)", organization="Zscaler Inc.")
-    yield await _serve(lab, issuing.issue([HOST]), system_trust=[proxy.certificate])
+    yield await serve(lab, issuing.issue([HOST]), system_trust=[proxy.certificate])
 
 
 @scenario("certificate-intercepted-unknown",
@@ -228,7 +246,7 @@ async def intercepted(lab: Lab) -> AsyncIterator[LabRun]:
           expect=FAIL, codes=["certificate.intercepted"], area=AREA)
 async def intercepted_unknown(lab: Lab) -> AsyncIterator[LabRun]:
     proxy = CertificateAuthority.create("Contoso Web Gateway Root", organization="Contoso Ltd")
-    yield await _serve(lab, proxy.issue([HOST]), system_trust=[proxy.certificate])
+    yield await serve(lab, proxy.issue([HOST]), system_trust=[proxy.certificate])
 
 
 @scenario("certificate-known-bad-root",
@@ -236,24 +254,25 @@ async def intercepted_unknown(lab: Lab) -> AsyncIterator[LabRun]:
           expect=FAIL, codes=["certificate.known_bad_root"], area=AREA)
 async def known_bad_root(lab: Lab) -> AsyncIterator[LabRun]:
     fish = CertificateAuthority.create("Superfish, Inc.", organization="Superfish, Inc.")
-    yield await _serve(lab, fish.issue([HOST]), system_trust=[fish.certificate])
+    yield await serve(lab, fish.issue([HOST]), system_trust=[fish.certificate])
 
 
 # ----------------------------------------------------------------------------- crypto
 
 
-@scenario("certificate-weak-key", "The site's certificate has a 1024-bit RSA key (server at security level 0).",
+@scenario("certificate-weak-key", "The site's certificate has a 768-bit RSA key: under Chromium's floor of 1024 "
+          "bits (made with the openssl command; server at security level 0).",
           expect=FAIL, codes=["certificate.weak_key"], area=AREA)
 async def weak_key(lab: Lab) -> AsyncIterator[LabRun]:
-    issued = lab.issue([HOST], key=rsa_key(1024))
-    yield await _serve(lab, issued, ciphers="DEFAULT:@SECLEVEL=0")
+    issued = lab.issue([HOST], key=rsa_key(768))
+    yield await serve(lab, issued, ciphers="DEFAULT:@SECLEVEL=0")
 
 
 @scenario("certificate-weak-signature", "The site's certificate is signed with SHA-1 (made with the openssl command).",
           expect=FAIL, codes=["certificate.weak_signature"], area=AREA)
 async def weak_signature(lab: Lab) -> AsyncIterator[LabRun]:
     issued = lab.issue([HOST], hash_algorithm=hashes.SHA1())
-    yield await _serve(lab, issued, ciphers="DEFAULT:@SECLEVEL=0")
+    yield await serve(lab, issued, ciphers="DEFAULT:@SECLEVEL=0")
 
 
 _RSA_KEYS: dict[int, Any] = {}
@@ -261,10 +280,10 @@ _RSA_KEYS: dict[int, Any] = {}
 
 def rsa_key(bits: int) -> Any:
     """An RSA key of ``bits``, made once per process (RSA generation is slow; tests share it)."""
-    from diagnose.lab.pki import new_key
+    from diagnose.lab.pki import new_key, small_rsa_key
 
     if bits not in _RSA_KEYS:
-        _RSA_KEYS[bits] = new_key("rsa", bits)
+        _RSA_KEYS[bits] = small_rsa_key(bits) if bits < 1024 else new_key("rsa", bits)
     return _RSA_KEYS[bits]
 
 
@@ -278,7 +297,7 @@ async def revoked_crl(lab: Lab) -> AsyncIterator[LabRun]:
     crl = await lab.http(lambda r: crl_handler(lab.intermediate, revoked)(r))
     issued = lab.issue([HOST], crl_url=f"http://crl.{LAB_DOMAIN}:{crl.port}/issuing.crl")
     revoked.append(issued.certificate)
-    yield await _serve(lab, issued, names=[f"crl.{LAB_DOMAIN}"])
+    yield await serve(lab, issued, names=[f"crl.{LAB_DOMAIN}"])
 
 
 @scenario("certificate-revoked-ocsp", "The issuer's OCSP responder (on loopback) says the certificate is revoked.",
@@ -288,7 +307,7 @@ async def revoked_ocsp(lab: Lab) -> AsyncIterator[LabRun]:
     responder = await lab.http(ocsp_handler(lab.intermediate, lambda serial: serial in serials))
     issued = lab.issue([HOST], ocsp_url=f"http://ocsp.{LAB_DOMAIN}:{responder.port}")
     serials.add(issued.certificate.serial_number)
-    yield await _serve(lab, issued, names=[f"ocsp.{LAB_DOMAIN}"])
+    yield await serve(lab, issued, names=[f"ocsp.{LAB_DOMAIN}"])
 
 
 @scenario("certificate-good-ocsp-crl", "The certificate names an OCSP responder and a CRL; both say it is good.",
@@ -298,7 +317,7 @@ async def good_ocsp_crl(lab: Lab) -> AsyncIterator[LabRun]:
     crl = await lab.http(crl_handler(lab.intermediate, []))
     issued = lab.issue([HOST], ocsp_url=f"http://ocsp.{LAB_DOMAIN}:{responder.port}",
                        crl_url=f"http://crl.{LAB_DOMAIN}:{crl.port}/issuing.crl")
-    yield await _serve(lab, issued, names=[f"ocsp.{LAB_DOMAIN}", f"crl.{LAB_DOMAIN}"])
+    yield await serve(lab, issued, names=[f"ocsp.{LAB_DOMAIN}", f"crl.{LAB_DOMAIN}"])
 
 
 @scenario("certificate-revoked-stapled", "The server staples an OCSP response, signed by the issuer, saying it is revoked.",

@@ -27,10 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import ssl
-import warnings
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from diagnose.lab.dns import Answer
@@ -43,11 +40,9 @@ from diagnose.lab.servers import (
     SynDropper,
     black_hole,
     closed_port,
-    reset_immediately,
     server_context,
 )
 from diagnose.model import Status
-from diagnose.net import Net
 from diagnose.settings import Endpoint
 
 HOST = f"app.{LAB_DOMAIN}"
@@ -78,16 +73,16 @@ CUT_OFF = {"connectivity": Status.ERROR}
 # ----------------------------------------------------------------------------- helpers
 
 
-async def _site(lab: Lab) -> LabServer:
+async def signin_site(lab: Lab) -> LabServer:
     """The healthy sign-in site (HTTPS, lab-CA certificate) on 127.0.0.1."""
     return await lab.https(signin_app(), names=[HOST, LAB_DOMAIN])
 
 
-def _url(port: int, host: str = HOST) -> str:
+def signin_url(port: int, host: str = HOST) -> str:
     return f"https://{host}:{port}{SIGNIN_PATH}"
 
 
-async def _probe(lab: Lab) -> tuple[LabServer, dict[str, Any]]:
+async def portal_probe_server(lab: Lab) -> tuple[LabServer, dict[str, Any]]:
     """The genuine captive-portal probe (answers 204, like Android's) and the profile settings naming it."""
 
     def answer(request: LabRequest) -> LabResponse:
@@ -100,22 +95,22 @@ async def _probe(lab: Lab) -> tuple[LabServer, dict[str, Any]]:
     return server, {"captive_portal_probes": probes}
 
 
-def _zone(target: Answer) -> dict[str, Answer]:
+def zone(target: Answer) -> dict[str, Answer]:
     """The lab DNS zone: the sign-in host answers ``target``; the probe and control hosts resolve."""
     return {**CONTROLS, PROBE_HOST: ["127.0.0.1"], HOST: target}
 
 
-async def _dns_fault(lab: Lab, answer: Answer) -> LabRun:
+async def dns_fault(lab: Lab, answer: Answer) -> LabRun:
     """The site runs, the control hosts resolve, only the sign-in name gets ``answer``."""
-    site = await _site(lab)
-    dns = await lab.dns(_zone(answer))
-    return lab.run(_url(site.port), dns=dns, only=CONNECTIVITY)
+    site = await signin_site(lab)
+    dns = await lab.dns(zone(answer))
+    return lab.run(signin_url(site.port), dns=dns, only=CONNECTIVITY)
 
 
-async def _with_probe(lab: Lab, zone: Mapping[str, Answer], url: str, **run: Any) -> LabRun:
+async def with_probe(lab: Lab, names: Mapping[str, Answer], url: str, **run: Any) -> LabRun:
     """A run whose profile probes the lab's genuine portal-detection URL (no portal: the answer matches)."""
-    probe, section = await _probe(lab)
-    dns = await lab.dns({**_zone(["127.0.0.1"]), **zone})
+    probe, section = await portal_probe_server(lab)
+    dns = await lab.dns({**zone(["127.0.0.1"]), **names})
     result = lab.run(url, dns=dns, profile=lab.profile(connectivity=section), only=CONNECTIVITY, **run)
     result.observed["probe_requests"] = probe.requests
     return result
@@ -150,7 +145,7 @@ def second_loopback() -> str:
 )
 async def offline(lab: Lab) -> AsyncIterator[LabRun]:
     dns = await lab.dns({})  # every name: NXDOMAIN
-    yield lab.run(_url(443), dns=dns, only=CONNECTIVITY)
+    yield lab.run(signin_url(443), dns=dns, only=CONNECTIVITY)
 
 
 @scenario(
@@ -161,7 +156,7 @@ async def offline(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_nxdomain(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _dns_fault(lab, "nxdomain")
+    yield await dns_fault(lab, "nxdomain")
 
 
 @scenario(
@@ -172,7 +167,7 @@ async def dns_nxdomain(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_servfail(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _dns_fault(lab, "servfail")
+    yield await dns_fault(lab, "servfail")
 
 
 @scenario(
@@ -184,7 +179,7 @@ async def dns_servfail(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_refused(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _dns_fault(lab, "refused")
+    yield await dns_fault(lab, "refused")
 
 
 @scenario(
@@ -195,7 +190,7 @@ async def dns_refused(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_timeout(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _dns_fault(lab, "drop")
+    yield await dns_fault(lab, "drop")
 
 
 @scenario(
@@ -206,7 +201,7 @@ async def dns_timeout(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_no_answer(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _dns_fault(lab, "empty")
+    yield await dns_fault(lab, "empty")
 
 
 @scenario(
@@ -236,7 +231,7 @@ async def dns_bogon(lab: Lab) -> AsyncIterator[LabRun]:
         signin_urls=[f"https://{public}{SIGNIN_PATH}"],
     )
     dns = await lab.dns({public: ["0.0.0.0", "127.0.0.1"]})
-    run = lab.run(_url(server.port, public), dns=dns, profile=profile, only=CONNECTIVITY)
+    run = lab.run(signin_url(server.port, public), dns=dns, profile=profile, only=CONNECTIVITY)
     run.observed["trap_connections"] = connections
     yield run
 
@@ -250,12 +245,58 @@ async def dns_bogon(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def dns_resolvers_disagree(lab: Lab) -> AsyncIterator[LabRun]:
-    site = await _site(lab)
-    dns = await lab.dns(_zone(["127.0.0.1"]))
+    site = await signin_site(lab)
+    dns = await lab.dns(zone(["127.0.0.1"]))
     other = await lab.dns({HOST: ["127.0.0.9"]})  # only compared, never connected to
     yield lab.run(
-        _url(site.port), dns=dns, dns_servers=[Endpoint(other.host, other.port)], only=CONNECTIVITY
+        signin_url(site.port), dns=dns, dns_servers=[Endpoint(other.host, other.port)], only=CONNECTIVITY
     )
+
+
+@scenario(
+    "dns-named-resolver-sinkhole",
+    "The network's DNS says the sign-in name does not exist, and the DNS server named with --dns-server "
+    "sinkholes it (answers 0.0.0.0): no resolver gives a usable answer.",
+    expect=FAIL,
+    codes=["connectivity.dns_nxdomain", "connectivity.dns_bogon"],
+    area="connectivity",
+)
+async def dns_named_resolver_sinkhole(lab: Lab) -> AsyncIterator[LabRun]:
+    site = await signin_site(lab)
+    dns = await lab.dns(zone("nxdomain"))
+    filtering = await lab.dns({HOST: ["0.0.0.0", "::"]})
+    yield lab.run(signin_url(site.port), dns=dns, dns_servers=[Endpoint(filtering.host, filtering.port)],
+                  only=CONNECTIVITY)
+
+
+@scenario(
+    "dns-named-resolver-blocks",
+    "The network's DNS works, but the DNS server named with --dns-server (a filtering resolver) answers "
+    "0.0.0.0 for the sign-in name: sign-in works here, and that resolver would block it.",
+    expect=WARN,
+    codes=["connectivity.dns_bogon"],
+    area="connectivity",
+)
+async def dns_named_resolver_blocks(lab: Lab) -> AsyncIterator[LabRun]:
+    site = await signin_site(lab)
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    filtering = await lab.dns({HOST: ["0.0.0.0"]})
+    yield lab.run(signin_url(site.port), dns=dns, dns_servers=[Endpoint(filtering.host, filtering.port)],
+                  only=CONNECTIVITY)
+
+
+@scenario(
+    "dns-system-dead-named-nxdomain",
+    "The network's DNS server answers nothing at all, and the DNS server named with --dns-server says the "
+    "sign-in name does not exist: the report keeps what that server said.",
+    expect=FAIL,
+    codes=["connectivity.offline"],
+    area="connectivity",
+)
+async def dns_system_dead_named_nxdomain(lab: Lab) -> AsyncIterator[LabRun]:
+    dead = await lab.dns({}, default="drop")
+    named = await lab.dns({}, default="nxdomain")
+    yield lab.run(signin_url(443), dns=dead, dns_servers=[Endpoint(named.host, named.port)], only=CONNECTIVITY)
 
 
 # ----------------------------------------------------------------------------- TCP
@@ -270,7 +311,7 @@ async def dns_resolvers_disagree(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def tcp_refused(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _with_probe(lab, {}, _url(closed_port()))
+    yield await with_probe(lab, {}, signin_url(closed_port()))
 
 
 @scenario(
@@ -283,7 +324,7 @@ async def tcp_refused(lab: Lab) -> AsyncIterator[LabRun]:
 async def tcp_timeout(lab: Lab) -> AsyncIterator[LabRun]:
     dropper = SynDropper()
     lab.callback(dropper.close)
-    yield await _with_probe(lab, {}, _url(dropper.port))
+    yield await with_probe(lab, {}, signin_url(dropper.port))
 
 
 @scenario(
@@ -295,7 +336,7 @@ async def tcp_timeout(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def tcp_unreachable(lab: Lab) -> AsyncIterator[LabRun]:
-    yield await _with_probe(lab, {HOST: [UNROUTABLE]}, _url(443))
+    yield await with_probe(lab, {HOST: [UNROUTABLE]}, signin_url(443))
 
 
 @scenario(
@@ -306,9 +347,9 @@ async def tcp_unreachable(lab: Lab) -> AsyncIterator[LabRun]:
     area="connectivity",
 )
 async def ip_family_broken(lab: Lab) -> AsyncIterator[LabRun]:
-    site = await _site(lab)  # 127.0.0.1 only: [::1] on the same port refuses (or has no IPv6 at all)
-    dns = await lab.dns(_zone(["127.0.0.1", "::1"]))
-    yield lab.run(_url(site.port), dns=dns, only=CONNECTIVITY)
+    site = await signin_site(lab)  # 127.0.0.1 only: [::1] on the same port refuses (or has no IPv6 at all)
+    dns = await lab.dns(zone(["127.0.0.1", "::1"]))
+    yield lab.run(signin_url(site.port), dns=dns, only=CONNECTIVITY)
 
 
 @scenario(
@@ -320,8 +361,8 @@ async def ip_family_broken(lab: Lab) -> AsyncIterator[LabRun]:
 )
 async def black_hole_target(lab: Lab) -> AsyncIterator[LabRun]:
     server = await lab.enter(LabServer(raw=black_hole))
-    dns = await lab.dns(_zone(["127.0.0.1"]))
-    yield lab.run(_url(server.port), dns=dns, only=CONNECTIVITY, timeout=DEADLINE)
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    yield lab.run(signin_url(server.port), dns=dns, only=CONNECTIVITY, timeout=DEADLINE)
 
 
 @scenario(
@@ -334,69 +375,8 @@ async def black_hole_target(lab: Lab) -> AsyncIterator[LabRun]:
 async def syn_dropped_deadline(lab: Lab) -> AsyncIterator[LabRun]:
     dropper = SynDropper()
     lab.callback(dropper.close)
-    dns = await lab.dns(_zone(["127.0.0.1"]))
-    yield lab.run(_url(dropper.port), dns=dns, only=CONNECTIVITY, timeout=DEADLINE)
-
-
-# ----------------------------------------------------------------------------- TLS
-
-
-@scenario(
-    "tls-reset",
-    "The TCP connection opens, then the TLS handshake is reset (as filtering firewalls do).",
-    expect=FAIL,
-    codes=["connectivity.tls_handshake_failed"],
-    area="connectivity",
-)
-async def tls_reset(lab: Lab) -> AsyncIterator[LabRun]:
-    server = await lab.enter(LabServer(raw=reset_immediately))
-    yield await _with_probe(lab, {}, _url(server.port))
-
-
-@scenario(
-    "tls-not-tls",
-    "Plain HTTP answers on the https port, so no TLS handshake is possible.",
-    expect=FAIL,
-    codes=["connectivity.tls_handshake_failed"],
-    area="connectivity",
-)
-async def tls_not_tls(lab: Lab) -> AsyncIterator[LabRun]:
-    server = await lab.enter(LabServer(raw=plain_http_server))
-    yield await _with_probe(lab, {}, _url(server.port))
-
-
-async def plain_http_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """What a plain HTTP server (nginx, Apache) does with a TLS ClientHello: 400 Bad Request, close.
-
-    The lab's HTTP server would wait for a blank line that a ClientHello never
-    contains; real servers reject the first bytes as a malformed request line.
-    """
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(reader.read(4096), 5)
-    writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
-                 b"Connection: close\r\n\r\nBad Request\n")
-    await writer.drain()
-    writer.close()
-
-
-@scenario(
-    "tls-protocol-too-old",
-    "The server only offers TLS 1.0 and 1.1 (with weak ciphers), which current browsers refuse.",
-    expect=FAIL,
-    codes=["connectivity.tls_protocol_too_old"],
-    area="connectivity",
-)
-async def tls_protocol_too_old(lab: Lab) -> AsyncIterator[LabRun]:
-    with warnings.catch_warnings():  # Python deprecates TLS 1.0/1.1: this server is meant to be outdated
-        warnings.simplefilter("ignore", DeprecationWarning)
-        outdated = server_context(
-            lab.issue([HOST]),
-            minimum_version=ssl.TLSVersion.TLSv1,
-            maximum_version=ssl.TLSVersion.TLSv1_1,
-            ciphers="ALL:@SECLEVEL=0",
-        )
-    site: LabServer = await lab.enter(LabServer(signin_app(), tls=outdated))
-    yield await _with_probe(lab, {}, _url(site.port))
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    yield lab.run(signin_url(dropper.port), dns=dns, only=CONNECTIVITY, timeout=DEADLINE)
 
 
 # ----------------------------------------------------------------------------- HTTP
@@ -416,32 +396,8 @@ async def http_server_error(lab: Lab) -> AsyncIterator[LabRun]:
         )
 
     site = await lab.https(unavailable, names=[HOST])
-    dns = await lab.dns(_zone(["127.0.0.1"]))
-    yield lab.run(_url(site.port), dns=dns, only=CONNECTIVITY)
-
-
-@scenario(
-    "http-proxy-auth-required",
-    "Web traffic goes through a proxy that demands a sign-in (407 to CONNECT); the site behind it is fine.",
-    expect=FAIL,
-    codes=["connectivity.http_proxy_auth_required", "connectivity.proxy_in_use"],
-    area="connectivity",
-)
-async def http_proxy_auth_required(lab: Lab) -> AsyncIterator[LabRun]:
-    def proxy(request: LabRequest) -> LabResponse:
-        # Never connects onwards: every request, CONNECT or not, gets the 407.
-        return LabResponse(
-            407, [("Proxy-Authenticate", 'Basic realm="lab proxy"')], b"Proxy authentication required"
-        )
-
-    site = await _site(lab)
-    proxy_server = await lab.http(proxy)
-    dns = await lab.dns(_zone(["127.0.0.1"]))
-    run = lab.run(_url(site.port), dns=dns, only=CONNECTIVITY)
-    run.net = _with_proxy(run.net, proxy_server.url("/"))
-    run.observed["proxy_requests"] = proxy_server.requests
-    run.observed["site_requests"] = site.requests
-    yield run
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    yield lab.run(signin_url(site.port), dns=dns, only=CONNECTIVITY)
 
 
 @scenario(
@@ -459,13 +415,8 @@ async def http_no_response(lab: Lab) -> AsyncIterator[LabRun]:
         writer.close()
 
     site = await lab.enter(LabServer(raw=hang_up, tls=server_context(lab.issue([HOST]))))
-    dns = await lab.dns(_zone(["127.0.0.1"]))
-    yield lab.run(_url(site.port), dns=dns, only=CONNECTIVITY)
-
-
-def _with_proxy(net: Net, proxy_url: str) -> Net:
-    """The lab's network with ``proxy_url`` as the https proxy (as ``HTTPS_PROXY`` would set it)."""
-    return replace(net, proxy_env={"https": proxy_url})
+    dns = await lab.dns(zone(["127.0.0.1"]))
+    yield lab.run(signin_url(site.port), dns=dns, only=CONNECTIVITY)
 
 
 @scenario(
@@ -479,8 +430,8 @@ def _with_proxy(net: Net, proxy_url: str) -> Net:
 async def captive_portal(lab: Lab) -> AsyncIterator[LabRun]:
     # The genuine site and the genuine probe run on 127.0.0.1; the portal listens on the same
     # ports at another loopback address, and the portal's DNS points every name there.
-    site = await _site(lab)
-    probe, section = await _probe(lab)
+    site = await signin_site(lab)
+    probe, section = await portal_probe_server(lab)
     portal_ip = second_loopback()
     portal_name = f"portal.hotel-wifi.{LAB_DOMAIN}"
     portal_host = f"[{portal_ip}]" if ":" in portal_ip else portal_ip
@@ -496,7 +447,7 @@ async def captive_portal(lab: Lab) -> AsyncIterator[LabRun]:
     portal_http: LabServer = await lab.enter(LabServer(portal, host=portal_ip, port=probe.port))
     everything_to_portal = {name: [portal_ip] for name in (HOST, PROBE_HOST, *CONTROLS)}
     dns = await lab.dns(everything_to_portal)
-    run = lab.run(_url(site.port), dns=dns, profile=lab.profile(connectivity=section), only=CONNECTIVITY)
+    run = lab.run(signin_url(site.port), dns=dns, profile=lab.profile(connectivity=section), only=CONNECTIVITY)
     run.observed.update(
         portal_requests=portal_http.requests,
         portal_https_requests=portal_https.requests,
@@ -506,3 +457,19 @@ async def captive_portal(lab: Lab) -> AsyncIterator[LabRun]:
     )
     yield run
 
+
+# ----------------------------------------------------------------------------- raw servers
+
+
+async def plain_http_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """What a plain HTTP server (nginx, Apache) does with a TLS ClientHello: 400 Bad Request, close.
+
+    The lab's HTTP server would wait for a blank line that a ClientHello never
+    contains; real servers reject the first bytes as a malformed request line.
+    """
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(reader.read(4096), 5)
+    writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
+                 b"Connection: close\r\n\r\nBad Request\n")
+    await writer.drain()
+    writer.close()

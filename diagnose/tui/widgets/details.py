@@ -99,7 +99,7 @@ def _pending_reason(check_id: str, state: RunState) -> str:
     if state.phase is Phase.IDLE:
         return "Not run yet."
     if check_id not in state.planned:
-        return "This check is not part of this run (it is not installed, or was left out)."
+        return state.absent or "This check is not part of this run (it is not installed, or was left out)."
     if state.phase is Phase.DONE:
         return "The run ended before this check finished, so it could not decide."
     if check_id in state.started:

@@ -79,13 +79,16 @@ def test_loop_is_named_with_its_cycle(tmp_path: Path, shape: Any) -> None:
     loop = codes(report)["redirects.loop"]
     assert "app.atera.com/users/login → app.atera.com/sso" in loop["message"]
     assert loop["evidence"]["cycle_entries"] == [0, 1]
-    assert "redirects.too_many" in codes(report)
+    assert "redirects.too_many" not in codes(report)  # the loop is the cause, as the live check says
     assert item(report, "no-loop") == "fail"
 
 
 def test_browser_gave_up_on_redirects(tmp_path: Path) -> None:
-    steps = [Step(f"https://app.atera.com/r/{i}", status=302, location=f"/r/{i + 1}", at=i * 0.05) for i in range(20)]
-    steps.append(Step("https://app.atera.com/r/20", error="net::ERR_TOO_MANY_REDIRECTS", at=1.1))
+    # as Chromium 156 records it (tests/checks/har/fixtures/chromium-too-many.har): 20 requests, the 20th
+    # answered 302 and refused, its status and Location kept from the answer, with the error
+    steps = [Step(f"https://app.atera.com/r/{i}", status=302, location=f"/r/{i + 1}", at=i * 0.05) for i in range(19)]
+    steps.append(Step("https://app.atera.com/r/19", status=302, location="/r/20", error="net::ERR_TOO_MANY_REDIRECTS",
+                      at=1.0))
     code, report = diagnose(tmp_path, chrome_har(steps))
     assert code == 1
     assert codes(report)["redirects.too_many"]["evidence"]["browser_error"] == "net::ERR_TOO_MANY_REDIRECTS"

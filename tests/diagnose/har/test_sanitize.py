@@ -15,6 +15,7 @@ from diagnose.cli import run
 from diagnose.environment import Environment
 from diagnose.har import Sanitizer
 from tests.diagnose.har.harschema import har_errors
+from tests.diagnose.har.leaks import leaks
 from tests.diagnose.har.shapes import Step, chrome_har, firefox_har, sanitize_file, write
 
 
@@ -82,20 +83,6 @@ def canary_har(tmp_path: Path) -> tuple[Path, dict[str, str]]:
              extra={"_webSocketMessages": [{"type": "send", "time": 1.0, "opcode": 1, "data": json.dumps({"t": c["ws_token"]})}]}),
     ]
     return write(tmp_path / "canary.har", chrome_har(steps)), c
-
-
-def pieces(value: str, size: int = 12) -> set[str]:
-    return {value[i:i + size] for i in range(max(1, len(value) - size + 1))}
-
-
-def leaks(text: str, canaries: dict[str, str]) -> list[str]:
-    found = []
-    for name, value in canaries.items():
-        if name == "jwt_header" or name.startswith(("jwt", "id_token")):
-            value = value.split(".", 1)[1]  # the JWT header ({"alg":"HS256"…}) is the same in every JWT
-        if any(p in text for p in pieces(value)):
-            found.append(name)
-    return found
 
 
 def har_cli(*args: str) -> tuple[int, str, str]:

@@ -50,6 +50,15 @@ def test_url_command_never_imports_textual() -> None:
     assert not imported_textual(done.stderr)
 
 
+def test_har_command_never_imports_textual() -> None:
+    """A recording's report is made without the terminal app (only ``--tui`` starts it)."""
+    har = ROOT / "tests" / "checks" / "har" / "fixtures" / "chromium-loop.har"
+    done = python("-m", "diagnose", "har", str(har), "--format", "json", "-q")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert not imported_textual(done.stderr)
+    assert re.search(r"\|\s+diagnose\.recording$", done.stderr, re.MULTILINE)  # it did make the report
+
+
 def test_cli_module_itself_does_not_import_textual() -> None:
     done = python("-c", "import diagnose.cli, diagnose.session, diagnose.__main__")
     assert not imported_textual(done.stderr)
