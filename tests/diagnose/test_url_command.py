@@ -202,3 +202,11 @@ def test_the_url_command_imports_no_tui_and_no_http_client() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.stdout.strip() == "0 []", proc.stderr
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:²", "app.atera.com:٤٤٣", "https://app.atera.com:¹²³/"])
+def test_a_port_of_non_ascii_digits_is_invalid_not_a_crash(address: str) -> None:
+    # Found by the fuzz suite: "²".isdigit() is true but int("²") raises ValueError.
+    code, out, err = url_command(["--format", "json", "--", address])
+    assert code == 1 and "internal error" not in err, err
+    assert json_lines(out)[0]["verdict"] == "invalid"
