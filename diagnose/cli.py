@@ -84,7 +84,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     try:
         return main(args, env)
     except UsageError as exc:
-        env.stderr.write(f"{PROG}: error: {exc}\n")
+        from diagnose.inputs.text import one_line
+
+        # argparse quotes what was typed as is: a line break or bidi control in it stays visible, escaped
+        env.stderr.write(f"{PROG}: error: {one_line(str(exc))}\n")
         return ExitStatus.USAGE
     except KeyboardInterrupt:
         env.stderr.write(f"{PROG}: interrupted\n")

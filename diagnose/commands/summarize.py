@@ -23,7 +23,7 @@ from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import PROG, CommandParser, check_writable
 from diagnose.inputs.files import check_path_text, stdin_lines
 from diagnose.inputs.limits import MAX_PATH_CHARS
-from diagnose.inputs.text import shown
+from diagnose.inputs.text import one_line, shown
 from diagnose.settings import UsageError
 
 WARNINGS_SHOWN = 20
@@ -150,7 +150,7 @@ def summarize(inputs: Iterator[Candidate], env: Environment) -> FleetSummary:
                 continue
         summary.skip(path, problem)
         if summary.skipped_count <= WARNINGS_SHOWN:
-            env.stderr.write(f"{PROG}: warning: skipped {path}: {problem}\n")
+            env.stderr.write(one_line(f"{PROG}: warning: skipped {path}: {problem}") + "\n")
     if summary.skipped_count > WARNINGS_SHOWN:
         env.stderr.write(
             f"{PROG}: warning: … and {summary.skipped_count - WARNINGS_SHOWN} more unreadable files "

@@ -7,7 +7,7 @@ import re
 from diagnose.inputs.limits import KIB, MIB
 from diagnose.settings import UsageError
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def size_words(size: int) -> str:
@@ -26,6 +26,12 @@ def shown(text: str, limit: int = 80) -> str:
         text = text[: limit - 1] + "…"
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                             else f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str, limit: int = 1000) -> str:
+    """A whole message fit for one line on a terminal (:func:`shown` with a longer cut): nothing in
+    it breaks the line (``\\r``, ``\\x1d``, U+2028 …) or turns the text around (bidi controls)."""
+    return shown(text, limit)
 
 
 def decode_utf8(data: bytes, what: str) -> str:
