@@ -16,9 +16,12 @@ What must hold, per kind: 0 crashes (a traceback, "internal error", an exception
 escaping ``run()``, a check of the report that crashed), exit codes only in
 {0, 1, 2, 3, 130}, a usage error is one line, no case over 20 s, and memory:
 
-* in-process, the worker's peak RSS over its own baseline after two healthy runs.
-  It is an upper bound: it includes what hypothesis itself drew for the case.
-* console script, each sampled process's peak RSS over a healthy run's.
+* in-process, how far the worker's resident set rose during the case (its peak RSS is
+  reset before each case), minus the same for a healthy run. What hypothesis drew for
+  the case is resident before the case begins, so it is not counted; memory the
+  program reuses from freed generator data may be undercounted, hence:
+* console script, each sampled process's own peak RSS (VmHWM) over a healthy run's,
+  an absolute figure.
 
 Both must stay under +100 MB. A summary table is printed and written as JSON
 (``--out``, default ``fuzz-results.json`` in the current directory).
@@ -56,6 +59,7 @@ class Tally:
     max_seconds: float = 0.0
     baseline_kib: int = 0
     max_rss_over_kib: int = 0
+    worker_peak_kib: int = 0
     sub_cases: int = 0
     sub_baseline_kib: int = 0
     sub_max_rss_over_kib: int = 0
@@ -70,7 +74,7 @@ class Tally:
 
     def take(self, record: dict[str, Any]) -> None:
         if "baseline_rss_kib" in record:
-            self.baseline_kib = self.baseline_kib or int(record["baseline_rss_kib"])
+            self.baseline_kib = self.baseline_kib or int(record["baseline_grew_kib"])
             return
         if "baseline_subprocess_rss_kib" in record:
             self.sub_baseline_kib = self.sub_baseline_kib or int(record["baseline_subprocess_rss_kib"])
@@ -81,7 +85,8 @@ class Tally:
         code = record["code"]
         self.codes[str(code)] = self.codes.get(str(code), 0) + 1
         self.max_seconds = max(self.max_seconds, float(record["seconds"]))
-        self.max_rss_over_kib = max(self.max_rss_over_kib, int(record["rss_kib"]) - self.baseline_kib)
+        self.max_rss_over_kib = max(self.max_rss_over_kib, int(record["grew_kib"]) - self.baseline_kib)
+        self.worker_peak_kib = max(self.worker_peak_kib, int(record["rss_kib"]))
         problems = list(record["problems"])
         sub = record.get("subprocess")
         if isinstance(sub, dict):

@@ -8,6 +8,8 @@ crashed), when the exit code is outside {0, 1, 2, 3, 130}, or when a usage error
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import os
@@ -65,6 +67,9 @@ class Outcome:
     code: int | None
     seconds: float
     problems: list[str] = field(default_factory=list)
+    grew_kib: int = 0
+    """In-process: how far the resident set rose above where it stood when the case began
+    (Linux's peak RSS, reset per case), so what hypothesis drew for the case is not counted."""
 
     @property
     def crashed(self) -> bool:
@@ -84,7 +89,8 @@ def judge(code: int | None, stdout: str, stderr: str, seconds: float, *, diagnos
     outcome = Outcome(code, seconds)
     if code not in GOOD_CODES:
         outcome.problems.append(f"exit code {code}")
-    for text in (stdout, stderr):
+    # (a report given to render may hold a crashed check's trace, written with --debug: that is its data)
+    for text in (stdout, stderr) if diagnosed else (stderr,):
         if "Traceback (most recent call last)" in text:
             outcome.problems.append("crash: a traceback was printed")
     if "internal error" in stderr:
@@ -123,6 +129,8 @@ def run_in_process(case: Case, directory: Path) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdin=stdin, stdout=out, stderr=err, stdin_isatty=False, stdout_isatty=False,
                       stderr_isatty=False, net_factory=fuzz_net, environ={})
+    gc.collect()
+    before = reset_peak()
     start = time.monotonic()
     try:
         with loopback_only():
@@ -133,8 +141,28 @@ def run_in_process(case: Case, directory: Path) -> Outcome:
         seconds = time.monotonic() - start
         outcome = judge(None, out.getvalue(), err.getvalue(), seconds, diagnosed=case.diagnoses)
         outcome.problems.append(f"crash: {type(exc).__name__} escaped run(): {str(exc)[:200]}")
+        outcome.grew_kib = _status_kib("VmHWM") - before
         return outcome
-    return judge(code, out.getvalue(), err.getvalue(), time.monotonic() - start, diagnosed=case.diagnoses)
+    outcome = judge(code, out.getvalue(), err.getvalue(), time.monotonic() - start, diagnosed=case.diagnoses)
+    outcome.grew_kib = _status_kib("VmHWM") - before
+    return outcome
+
+
+def _status_kib(name: str) -> int:
+    """A ``Vm…`` line of /proc/self/status in KiB (0 where there is none)."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in text.splitlines() if x.startswith(name + ":")), f"{name}: 0 kB")
+    return int(line.split()[1])
+
+
+def reset_peak() -> int:
+    """Reset this process's peak RSS to its current RSS (Linux ≥ 4.0: ``5`` into clear_refs); return it."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    return _status_kib("VmRSS")
 
 
 def passable(case: Case) -> bool:
@@ -171,13 +199,16 @@ def run_subprocess(case: Case, directory: Path, prefix: list[str] | None = None,
 
 _RSS_MARK = "\x00peak-rss-kib "
 _CONSOLE = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.__stderr__.write("
-    f"{_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    line = [x for x in open('/proc/self/status').read().splitlines() if x.startswith('VmHWM:')]\n"
+    f"    sys.__stderr__.write({_RSS_MARK!r} + (line[0].split()[1] if line else '0'))\n"
+    "atexit.register(_peak)\n"
     "from diagnose.cli import run\n"
     "raise SystemExit(run())\n"
 )
-"""What ``python -m diagnose`` runs, and then the process's peak RSS written after everything on stderr."""
+"""What ``python -m diagnose`` runs, and then the process's peak RSS written after everything on stderr
+(VmHWM: ``ru_maxrss`` would keep the forking worker's high-water mark across exec)."""
 
 
 def own_rss() -> int:
@@ -188,4 +219,5 @@ def own_rss() -> int:
 
 
 def jsonable(outcome: Outcome) -> dict[str, Any]:
-    return {"code": outcome.code, "seconds": round(outcome.seconds, 4), "problems": outcome.problems}
+    return {"code": outcome.code, "seconds": round(outcome.seconds, 4), "problems": outcome.problems,
+            "grew_kib": outcome.grew_kib}

@@ -33,9 +33,8 @@ def main(kind: str, count: int, seed_value: int, every: int) -> None:
     prefix = namespace_prefix()
     with tempfile.TemporaryDirectory(prefix="login-doctor-fuzz-") as tmp:
         base = Path(tmp)
-        for i in range(2):  # warm caches, then the baseline
-            run_in_process(healthy(kind), _fresh(base, f"healthy{i}"))
-        emit({"baseline_rss_kib": own_rss()})
+        grew = [run_in_process(healthy(kind), _fresh(base, f"healthy{i}")).grew_kib for i in range(3)]
+        emit({"baseline_rss_kib": own_rss(), "baseline_grew_kib": grew[-1]})  # after warming caches
         sub, sub_rss = run_subprocess(healthy(kind), _fresh(base, "healthy-sub"),
                                       prefix if kind in NETWORK_KINDS else None)
         emit({"baseline_subprocess_rss_kib": sub_rss, "baseline_code": sub.code})
