@@ -32,7 +32,6 @@ import dataclasses
 import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
@@ -42,8 +41,6 @@ from diagnose.settings import (
     DEFAULT_RUN_TIMEOUT,
     Settings,
     UsageError,
-    parse_endpoint,
-    parse_pin,
 )
 
 SUBCOMMANDS: dict[str, str] = {
@@ -91,7 +88,7 @@ def _refuse_unless_address(word: str) -> None:
     commands it may have meant. Other text is judged by :func:`~diagnose.frontend.target_for`
     once the run's deadline has started."""
     from checks.url import not_an_address
-    from diagnose.session import shown_input
+    from diagnose.inputs.target import short as shown_input
     from diagnose.words import join
 
     why = not_an_address(word)
@@ -148,7 +145,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     try:
         return main(args, env)
     except UsageError as exc:
-        env.stderr.write(f"{PROG}: error: {exc}\n")
+        from diagnose.inputs.text import one_line
+
+        # argparse quotes what was typed as is: a line break or bidi control in it stays visible, escaped
+        env.stderr.write(f"{PROG}: error: {one_line(str(exc))}\n")
         return ExitStatus.USAGE
     except KeyboardInterrupt:
         env.stderr.write(f"{PROG}: interrupted\n")
@@ -158,12 +158,9 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except Exception as exc:
         if debug:
             raise
-        from diagnose.redact import redact_text
-
-        # The message may quote what a server sent: redacted like everything else on stderr.
-        message = _one_line(redact_text(str(exc)))[:500]
+        # The exception's words may hold a local path or what a server said: only its type here.
         env.stderr.write(
-            f"{PROG}: internal error: {type(exc).__name__}: {message} (run again with --debug for details)\n"
+            f"{PROG}: internal error: {type(exc).__name__} (a bug in {PROG}; run again with --debug for details)\n"
         )
         return ExitStatus.INCONCLUSIVE
 
@@ -197,55 +194,31 @@ def _subcommand(name: str) -> Callable[[list[str], Environment], int]:
     return fn
 
 
-def split_ids(values: Sequence[str]) -> list[str]:
-    """``--only a,b --only c`` → ``[a, b, c]``."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def split_ids(values: Sequence[str], option: str = "--only") -> list[str]:
+    """``--only a,b --only c`` → ``[a, b, c]`` (checked at the door: :func:`diagnose.inputs.options.check_ids`)."""
+    from diagnose.inputs.options import check_ids
+
+    return check_ids(values, option)
 
 
 def settings_from(ns: argparse.Namespace) -> Settings:
-    """Validate the network options into :class:`Settings` (raises :class:`UsageError`)."""
-    timeout = DEFAULT_RUN_TIMEOUT
-    if ns.timeout is not None:
-        try:
-            timeout = float(ns.timeout)
-        except ValueError:
-            raise UsageError(f"--timeout {ns.timeout!r}: expected a number of seconds") from None
-        if not 0 < timeout <= 3600:
-            raise UsageError("--timeout must be more than 0 and at most 3600 seconds")
-    ca_files = tuple(_ca_file(path) for path in ns.ca_file)
-    return Settings(
-        pins=tuple(parse_pin(p) for p in ns.resolve),
-        ca_files=ca_files,
-        dns_servers=tuple(parse_endpoint(s, default_port=53, option="--dns-server") for s in ns.dns_server),
-        ntp_servers=tuple(parse_endpoint(s, default_port=123, option="--ntp-server") for s in ns.ntp_server),
-        timeout=timeout,
-        browser_profiles=tuple(_browser_profile(d) for d in ns.browser_profile),
+    """Validate the network options into :class:`Settings` at the door (raises :class:`UsageError`)."""
+    from diagnose.inputs.options import run_settings
+
+    return run_settings(
+        resolve=ns.resolve,
+        ca_file=ns.ca_file,
+        dns_server=ns.dns_server,
+        ntp_server=ns.ntp_server,
+        timeout=ns.timeout,
+        browser_profiles=ns.browser_profile,
     )
-
-
-def _browser_profile(text: str) -> Path:
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        raise UsageError(f"--browser-profile {text}: no such folder")
-    return path
-
-
-def _ca_file(text: str) -> Path:
-    import ssl
-
-    path = Path(text)
-    if not path.is_file():
-        raise UsageError(f"--ca-file {text}: no such file")
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
-    except (ssl.SSLError, OSError, ValueError):
-        raise UsageError(f"--ca-file {text}: not a PEM file with CA certificates") from None
-    return path
 
 
 def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     from diagnose.check import SystemClock
     from diagnose.deadline import Deadline
+    from diagnose.inputs.options import note, repeats
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
     from diagnose.session import Diagnosis
@@ -255,14 +228,14 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     deadline = Deadline.after(settings.timeout, clock.monotonic)  # --timeout bounds the command, start-up too
     profile = load_profile(ns.profile)
     target = target_for(ns.url, profile)
-    outputs = output_targets(ns.output)
+    outputs = output_targets(repeats(ns.output, "-o"))
     fmt = ns.format
     from reports.render import FORMATS
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks, needed=split_ids(ns.only))
-    plan = registry.plan(split_ids(ns.only), split_ids(ns.skip))
+    registry = discover(plugins=not ns.no_plugins, extra=env.extra_checks, needed=split_ids(ns.only, "--only"))
+    plan = registry.plan(split_ids(ns.only, "--only"), split_ids(ns.skip, "--skip"))
     net = env.net_factory(settings) if env.net_factory else None
     headless = ns.headless or ns.format is not None or not (env.stdout_isatty and env.stdin_isatty)
     diagnosis = Diagnosis(
@@ -272,7 +245,8 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
         settings=settings,
         net=net,
         warnings=registry.warnings,
-        note=ns.note,
+        note=note(ns.note),
+        debug=ns.debug,
         clock=clock,
         deadline=deadline if headless else None,
     )

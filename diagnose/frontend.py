@@ -112,7 +112,8 @@ def target_for(text: str | None, profile: Profile) -> Target:
     words, rather than diagnosed as ``https://ht!tp//[bad``.
     """
     from checks.url import not_an_address
-    from diagnose.session import make_target, shown_input
+    from diagnose.inputs.target import short as shown_input
+    from diagnose.session import make_target
 
     target = make_target(text, profile)
     if text is not None and text.strip():

@@ -72,7 +72,8 @@ class Registry:
 
         ``only`` adds the hard dependencies of the checks it names (the
         ``certificate`` check cannot run without ``connectivity``); ``skip``
-        wins over both. Unknown ids are a :class:`UsageError`.
+        wins over both. Unknown ids, and a choice that leaves no check to run, are a
+        :class:`UsageError`.
         """
         for check_id in (*only, *skip):
             if check_id not in self.checks and check_id not in self.unloaded:
@@ -89,6 +90,8 @@ class Registry:
                     pending.append(dep)
         chosen -= set(skip)
         ordered = [info for info in _topological(self.checks.values()) if info.id in chosen]
+        if not ordered and self.checks:
+            raise UsageError("no check is left to run: --skip leaves out every check chosen")
         return Plan(tuple(ordered), skipped_by_request=tuple(sorted(set(skip))))
 
 

@@ -69,11 +69,15 @@ async def run_plan(
     deadline: float,
     on_event: EventSink | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    debug: bool = False,
     redactor: Redactor | None = None,
 ) -> RunOutcome:
     """Run every check of ``plan`` and return their results in plan order.
 
     ``deadline`` is a time on the ``monotonic`` clock by which the run ends.
+    ``debug`` puts a crashed check's exception message and traceback in its
+    details; otherwise they name the exception's type only (a traceback names
+    local paths, a message may hold anything).
     ``redactor`` is the run's (the one the checks' contexts carry): every
     result goes through it when it is recorded, and its list of redacted
     fields becomes the report's.
@@ -140,17 +144,9 @@ async def run_plan(
             result = _synthetic(
                 info,
                 Status.ERROR,
-                f"The check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
+                f"The {cls.id} check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
                 _ms(monotonic() - begin),
-                {
-                    "error": "exception",
-                    "exception": type(exc).__name__,
-                    # The run's redactor, so the report lists what an exception carried.
-                    "message": ctx.redact.text(str(exc))[:500],
-                    "trace": ctx.redact.text(
-                        "".join(traceback.format_exception(exc, limit=-4))
-                    )[-2000:],
-                },
+                _crash_details(exc, ctx, debug),
             )
         record(result)
 
@@ -159,8 +155,9 @@ async def run_plan(
     deadline_hit = False
     try:
         remaining = max(0.0, deadline - monotonic())
-        _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
-        deadline_hit = bool(pending)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
+            deadline_hit = bool(pending)
     except asyncio.CancelledError:
         interrupted = True
         current = asyncio.current_task()
@@ -241,6 +238,16 @@ def _reconcile(plan: Plan, results: Mapping[str, CheckResult], ran: Mapping[str,
         if outcome is not None:
             changed[info.id] = check_result_from(info.cls, outcome, own.duration_ms, info.source)
     return changed
+
+
+def _crash_details(exc: Exception, ctx: CheckContext, debug: bool) -> dict[str, object]:
+    """What the report says about a check that crashed: the exception's type; with ``--debug``
+    also its message and the last frames of its traceback (through the run's redactor)."""
+    details: dict[str, object] = {"error": "exception", "exception": type(exc).__name__}
+    if debug:
+        details["message"] = ctx.redact.text(str(exc))[:500]
+        details["trace"] = ctx.redact.text("".join(traceback.format_exception(exc, limit=-4)))[-2000:]
+    return details
 
 
 def _dependencies(check_id: str, plan: Plan) -> set[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import platform
-import re
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -21,61 +20,23 @@ from diagnose.check import CheckContext, Clock, SystemClock
 from diagnose.deadline import Deadline
 from diagnose.events import RunFinished, RunStarted
 from diagnose.facts import OutOfTime
+from diagnose.inputs.target import sign_in_target
 from diagnose.model import CheckResult, Report, Target, overall_status
 from diagnose.net import Net
 from diagnose.profiles import Profile
-from diagnose.redact import Redactor, redact_text, redact_url, without_home
+from diagnose.redact import Redactor, without_home
 from diagnose.registry import Plan
 from diagnose.runner import EventSink, run_plan
-from diagnose.settings import Settings, UsageError
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_HOST_PORT = re.compile(r"^[^/?#@:]+:\d+(?:[/?#]|$)")
+from diagnose.settings import Settings
 
 MAX_NOTE = 2000
 """Characters of ``--note`` kept in the report (a note, not an attachment)."""
 
 
 def make_target(text: str | None, profile: Profile) -> Target:
-    """Turn what the person typed into the address the checks will visit.
-
-    Scheme-less input gets ``https://`` (as a browser's address bar does);
-    anything that is not an http(s) address a browser could open is a
-    :class:`UsageError`. The ``url`` check judges the original text separately.
-    """
-    import ada_url
-
-    raw = (text if text is not None else "").strip()
-    if not raw:
-        raw = profile.default_url
-    if len(raw) > 8192:
-        raise UsageError("the address is longer than 8192 characters; that is not a sign-in address")
-    candidate = raw
-    if not _SCHEME.match(raw) or _HOST_PORT.match(raw):
-        if "@" in raw and "/" not in raw.split("@", 1)[0] and " " not in raw:
-            raise UsageError(f"{shown_input(raw)!r} looks like an email address, not a web address")
-        candidate = "https://" + raw
-    try:
-        url = ada_url.URL(candidate)
-    except ValueError:
-        raise UsageError(f"{shown_input(raw)!r} is not a web address that a browser could open") from None
-    if url.protocol not in ("http:", "https:"):
-        raise UsageError(f"{shown_input(raw)!r} is not an http or https address")
-    if not url.hostname:
-        raise UsageError(f"{shown_input(raw)!r} has no host name")
-    # Checks visit the address without its user info: login-doctor never sends
-    # credentials (an HTTP client would turn "user:pass@" into Basic auth). The
-    # url check still judges ``input``, user info included.
-    url.username = ""
-    url.password = ""
-    return Target(input=raw, url=url.href, host=url.hostname.strip("[]"))
-
-
-def shown_input(text: str) -> str:
-    """What the person typed, fit for a one-line error: printable, short, and without secrets."""
-    text = redact_url(text) if _SCHEME.match(text) or "@" in text else redact_text(text)
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """Turn what the person typed into the address the checks will visit (the profile's
+    sign-in address when nothing was typed); see :func:`diagnose.inputs.target.sign_in_target`."""
+    return sign_in_target(text, profile.default_url)
 
 
 @dataclass
@@ -90,6 +51,9 @@ class Diagnosis:
     clock: Clock = field(default_factory=SystemClock)
     warnings: Sequence[str] = ()
     note: str = ""
+    debug: bool = False
+    """``--debug``: a check that crashes carries its exception's message and traceback in the report
+    (otherwise only the exception's type: a traceback names local paths)."""
     deadline: Deadline | None = None
     """When the run must end, on ``clock``'s monotonic time; by default ``settings.timeout``
     from when :meth:`run` starts. The command line starts it when the command starts, so
@@ -138,6 +102,7 @@ class Diagnosis:
             deadline=begin + deadline.remaining(),
             on_event=emit,
             monotonic=loop.time,
+            debug=self.debug,
             redactor=redactor,
         )
         from diagnose.checklist import evaluate

@@ -46,6 +46,11 @@ _STATUS_SET = frozenset(STATUSES)
 _SEVERITY_SET = frozenset(Severity)
 
 
+def _one_of(value: object, allowed: frozenset[str]) -> bool:
+    """``value in allowed`` for any JSON value (a list or an object is not hashable: never a member)."""
+    return isinstance(value, str) and value in allowed
+
+
 def structural_problem(data: Any) -> str | None:
     """Why ``data`` cannot be tallied as a schema-version-1 report, or None when it can.
 
@@ -76,7 +81,7 @@ def _checks_problem(checks: Any) -> str | None:
     if not isinstance(checks, list):
         return "no checks list"
     for check in checks:
-        if not isinstance(check, dict) or not isinstance(check.get("id"), str) or check.get("status") not in _STATUS_SET:
+        if not isinstance(check, dict) or not isinstance(check.get("id"), str) or not _one_of(check.get("status"), _STATUS_SET):
             return "a check without a valid id or status"
         findings = check.get("findings", [])
         if not isinstance(findings, list):
@@ -90,7 +95,7 @@ def _valid_finding(finding: Any) -> bool:
     return (
         isinstance(finding, dict)
         and isinstance(finding.get("code"), str)
-        and finding.get("severity") in _SEVERITY_SET
+        and _one_of(finding.get("severity"), _SEVERITY_SET)
     )
 
 
@@ -99,7 +104,7 @@ def _checklist_problem(checklist: Any) -> str | None:
     if not isinstance(checklist, list):
         return "no checklist"
     for item in checklist:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item.get("status") not in _STATUS_SET:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not _one_of(item.get("status"), _STATUS_SET):
             return "a checklist item without a valid id or status"
     return None
 

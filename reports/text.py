@@ -7,7 +7,6 @@ server's or plugin's text cannot send escape sequences to the terminal.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from reports.labels import INTERRUPTED_SENTENCE, NOT_DECIDED_ADVICE, OVERALL_SENTENCE, label
@@ -22,6 +21,7 @@ from reports.view import (
     printable,
     problems,
 )
+from reports.wrap import wrap as wrap_lines
 
 _COLOURS = {"pass": "32", "warn": "33", "fail": "31", "error": "35", "skip": "2", "manual": "36"}
 WIDTH = 100
@@ -40,8 +40,7 @@ def render(data: dict[str, Any], *, color: bool = False) -> str:
 
     def wrap(text: Any, indent: int) -> list[str]:
         pad = " " * indent
-        return textwrap.wrap(printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad,
-                             break_on_hyphens=False) or [pad.rstrip()]
+        return wrap_lines(printable(text), WIDTH, pad, break_on_hyphens=False) or [pad.rstrip()]
 
     out: list[str] = []
     status = overall(data)

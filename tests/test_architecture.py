@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     # the result model and the data results are decided with (no I/O beyond reading package data)
     ("model", (("diagnose", "diagnose.model", "diagnose.checklist", "diagnose.settings",
                 "diagnose.profiles.*", "diagnose.redact.*", "diagnose.psl", "diagnose.facts",
-                "diagnose.deadline", "diagnose.words"),)),
+                "diagnose.deadline", "diagnose.words", "diagnose.inputs.*"),)),
     # the inputs from outside: the one place that touches the network (diagnose/net.py, or the
     # package diagnose/net/), and browser recordings (HAR files: read, typed, sanitized; no
     # findings, no files written). Each on its own: checks read both, neither needs the other.
@@ -39,7 +39,8 @@ LAYERS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("engine", (("diagnose.registry", "diagnose.runner", "diagnose.session", "diagnose.events",
                  "diagnose.writer"),)),
     # what every front end shares: streams and exit codes, the parser, report files, the report on a recording
-    ("front-end support", (("diagnose.environment", "diagnose.frontend", "diagnose.recording"),)),
+    ("front-end support", (("diagnose.environment", "diagnose.frontend", "diagnose.recording",
+                            "diagnose.inputs.report"),)),
     # the front ends, each on its own
     ("front ends", (("diagnose.commands.*",), ("diagnose.tui.*",), ("diagnose.lab.*",))),
     # the command line starts every front end (subcommands by name, the TUI lazily)

@@ -154,7 +154,7 @@ def _enterprise_roots(prefs: dict[str, PrefValue], os_name: str, version: str | 
 
 def _major(version: str | None) -> int | None:
     head = (version or "").split(".")[0]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() and len(head) < 6 else None  # not "²", not 5,000 digits
 
 
 def _permissions(profile: BrowserProfile, site: Site, reader: FileReader, state: ProfileState, now: float) -> None:

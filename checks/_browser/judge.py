@@ -355,7 +355,7 @@ def _version(case: _Case) -> Iterator[Verdict]:
 
 def _major(version: str | None) -> int | None:
     head = (version or "").strip().split(".")[0]
-    return int(head) if head.isdigit() and len(head) < 6 else None
+    return int(head) if head.isascii() and head.isdigit() and len(head) < 6 else None  # "²".isdigit() too
 
 
 # ----------------------------------------------------------------------- problems

@@ -18,8 +18,9 @@ from checks._clock.sources import NTP_PORT, NTP_TIMEOUT, Candidate, Measure, Ntp
 from checks._clock.timebase import Timebase
 from checks._clock.verdict import DEFAULT_WINDOW
 from diagnose.check import Check, CheckContext, CheckRun
+from diagnose.inputs.addresses import parse_endpoint
 from diagnose.net import is_ip_literal
-from diagnose.settings import Endpoint, UsageError, parse_endpoint
+from diagnose.settings import Endpoint, UsageError
 
 DNS_TIMEOUT = 2.5
 """Seconds to wait for a time server's name to resolve."""

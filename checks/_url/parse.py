@@ -259,9 +259,10 @@ def _why_unparsable(candidate: str) -> str:
     host, _, port = hostport.rpartition(":") if not hostport.endswith("]") else (hostport, "", "")
     if not hostport:
         return "it has no host name"
-    if port and port.isdigit() and int(port) > 65535:
-        return f"the port number {port} is out of range (the highest is 65535)"
-    if port and not port.isdigit() and host and not host.startswith("["):
+    if port and port.isascii() and port.isdigit() and (len(port.lstrip("0")) > 5 or int(port) > 65535):
+        shown = port if len(port) <= 12 else f"{port[:6]}…({len(port):,} digits)"  # int() refuses 4,300+ digits
+        return f"the port number {shown} is out of range (the highest is 65535)"
+    if port and not (port.isascii() and port.isdigit()) and host and not host.startswith("["):
         return "the port after the colon is not a number"
     host = host or hostport
     if re.search(r"%(?:2[fF]|00|09|0[aA]|0[dD]|20|23|3[aA]|3[cCeEfF]|40|5[bBcCdDeE]|7[cC]|25)", host):

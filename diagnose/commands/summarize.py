@@ -14,7 +14,6 @@ read is it an error (exit code 2).
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,11 +21,11 @@ from typing import TYPE_CHECKING
 
 from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import PROG, CommandParser, check_writable
+from diagnose.inputs.files import check_path_text, stdin_lines
+from diagnose.inputs.limits import MAX_PATH_CHARS
+from diagnose.inputs.text import one_line, shown
 from diagnose.settings import UsageError
 from diagnose.words import count
-
-MAX_REPORT_BYTES = 16 * 1024 * 1024
-"""A report is kilobytes; a larger file is skipped unread."""
 
 WARNINGS_SHOWN = 20
 """Unreadable files named one by one on stderr; the rest are counted."""
@@ -100,15 +99,21 @@ def iter_inputs(args: list[str], env: Environment) -> Iterator[Candidate]:
 
     for arg in args:
         if arg == "-":
-            for line in env.stdin:
-                name = line.rstrip("\r\n")
-                if name:
+            for name in stdin_lines(env.stdin, MAX_PATH_CHARS):
+                if name is None:
+                    yield "(a line of standard input)", f"longer than {MAX_PATH_CHARS} characters: not a file name"
+                else:
                     yield from _expand(name, once)
         else:
             yield from _expand(arg, once)
 
 
 def _expand(arg: str, once: Callable[[str], Iterator[Candidate]]) -> Iterator[Candidate]:
+    try:
+        check_path_text(arg, "")
+    except UsageError as exc:
+        yield shown(arg), str(exc).removeprefix(": ")
+        return
     if os.path.isdir(arg):
         for root, dirs, files in os.walk(arg):
             dirs.sort()
@@ -146,7 +151,7 @@ def summarize(inputs: Iterator[Candidate], env: Environment) -> FleetSummary:
                 continue
         summary.skip(path, problem)
         if summary.skipped_count <= WARNINGS_SHOWN:
-            env.stderr.write(f"{PROG}: warning: skipped {path}: {problem}\n")
+            env.stderr.write(one_line(f"{PROG}: warning: skipped {path}: {problem}") + "\n")
     if summary.skipped_count > WARNINGS_SHOWN:
         env.stderr.write(
             f"{PROG}: warning: … and {summary.skipped_count - WARNINGS_SHOWN} more unreadable files "
@@ -156,22 +161,6 @@ def summarize(inputs: Iterator[Candidate], env: Environment) -> FleetSummary:
 
 
 def _read(path: str) -> tuple[object, str | None]:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_REPORT_BYTES + 1)
-    except IsADirectoryError:
-        return None, "is a directory"
-    except OSError as exc:
-        return None, f"cannot read it ({exc.strerror or exc})"
-    if len(raw) > MAX_REPORT_BYTES:
-        return None, f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
-    try:
-        return json.loads(raw), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at line {exc.lineno})"
-    except RecursionError:
-        return None, "nested too deeply to be a report"
+    from diagnose.inputs.report import read_report
 
-
+    return read_report(path)

@@ -38,12 +38,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from diagnose.environment import Environment, ExitStatus
 from diagnose.frontend import CommandParser
+from diagnose.inputs.limits import MAX_STDIN_LINE_BYTES
 from diagnose.settings import UsageError
 
 if TYPE_CHECKING:
     from checks.url import AddressJudge, AddressJudgement
 
-MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_BYTES = MAX_STDIN_LINE_BYTES
 """A longer stdin line is judged ``invalid`` (too long) without being held whole in memory."""
 
 _MARK = {
@@ -179,32 +180,13 @@ def _addresses(args: list[str], stdin: IO[str]) -> Iterator[str]:
 
 
 def read_lines(stream: IO[str]) -> Iterator[str]:
-    """Non-blank lines of ``stream``, bounded in length, tolerant of bytes that are not UTF-8.
+    """Non-blank lines of ``stream``, bounded in length, tolerant of bytes that are not UTF-8
+    (see :func:`diagnose.inputs.files.stdin_lines`). A line longer than :data:`MAX_LINE_BYTES`
+    is replaced by a stand-in of that length, which the judge reports as too long."""
+    from diagnose.inputs.files import stdin_lines
 
-    Bytes are decoded with ``surrogateescape``, so garbage turns into lone
-    surrogates that the judge reports as "not text" instead of a decode error
-    stopping the batch. A line longer than :data:`MAX_LINE_BYTES` is replaced by
-    a stand-in of that length (judged too long) and skipped to its end.
-    """
-    binary = getattr(stream, "buffer", None)
-    if binary is None:
-        for line in stream:
-            text = line.rstrip("\r\n")
-            if text.strip():
-                yield text if len(text) <= MAX_LINE_BYTES else "x" * (MAX_LINE_BYTES + 1)
-        return
-    while True:
-        chunk: bytes = binary.readline(MAX_LINE_BYTES + 1)
-        if not chunk:
-            return
-        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-            while chunk and not chunk.endswith(b"\n"):
-                chunk = binary.readline(MAX_LINE_BYTES)
-            yield "x" * (MAX_LINE_BYTES + 1)
-            continue
-        text = chunk.decode("utf-8", "surrogateescape").rstrip("\r\n")
-        if text.strip():
-            yield text
+    for line in stdin_lines(stream, MAX_LINE_BYTES):
+        yield line if line is not None else "x" * (MAX_LINE_BYTES + 1)
 
 
 _PER_RUN = ("verdict", "codes", "note", "official_domains", "official_signin")

@@ -10,9 +10,24 @@ sanitizing a sanitized copy reproduces it exactly.
 from __future__ import annotations
 
 import json
+import re
 from typing import IO, Any
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Encoder:
+    """Compact JSON, non-ASCII kept, except a lone surrogate (a recording may hold ``"\\udcff"``):
+    it stays the escape it was, since UTF-8 cannot carry it and the copy must still be JSON."""
+
+    @staticmethod
+    def encode(value: Any) -> str:
+        text = _JSON.encode(value)
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_ENCODER = _Encoder()
 
 
 class HarWriter:

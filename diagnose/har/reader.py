@@ -24,9 +24,7 @@ naming the place; optional fields of the wrong type are ignored.
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,31 +49,17 @@ ERROR_BODY_CHARS = 4096
 def open_har(path: str | Path) -> IO[bytes]:
     """Open ``path`` for reading after checking it is a regular file within the size limit.
 
-    A directory, a FIFO, a socket or a device is refused before it is opened
-    (opening a FIFO would wait for a writer). Raises :class:`HarFormatError`.
+    The door's reader (:func:`diagnose.inputs.files.open_regular`): a directory, a
+    FIFO, a socket or a device is refused before it is opened (opening a FIFO
+    would wait for a writer). Raises :class:`HarFormatError`.
     """
-    text = str(path)
+    from diagnose.inputs.files import open_regular
+    from diagnose.settings import UsageError
+
     try:
-        info = os.stat(text)
-    except FileNotFoundError:
-        raise HarFormatError("no such file") from None
-    except PermissionError:
-        raise HarFormatError("permission denied") from None
-    except OSError as exc:
-        raise HarFormatError(f"cannot read it ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise HarFormatError("is a directory, not a HAR file")
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
-        raise HarFormatError(f"is {kind}, not a regular file; save the HAR to a file first")
-    if info.st_size > MAX_FILE_BYTES:
-        raise HarFormatError(f"is larger than {MAX_FILE_BYTES // 1024**3} GiB; that is not a browser's recording")
-    try:
-        return open(text, "rb")
-    except PermissionError:
-        raise HarFormatError("permission denied") from None
-    except OSError as exc:
-        raise HarFormatError(f"cannot read it ({exc.strerror or exc})") from None
+        return open_regular(path, limit=MAX_FILE_BYTES, what="")
+    except UsageError as exc:
+        raise HarFormatError(str(exc).removeprefix(": ")) from None
 
 
 # ----------------------------------------------------------------------------- values

@@ -118,6 +118,8 @@ class Net:
     def verified_context(self) -> ssl.SSLContext:
         """What a browser trusts: the operating system's store (truststore) plus ``--ca-file``."""
         if self._verified is None:
+            from diagnose.inputs.certificates import read_ca_file
+
             if self.system_trust is not None:
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 for path in self.system_trust:
@@ -126,8 +128,8 @@ class Net:
                 import truststore
 
                 ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            for path in self.settings.ca_files:
-                ctx.load_verify_locations(cafile=str(path))
+            for path in self.settings.ca_files:  # PEM or DER, read again through the door
+                ctx.load_verify_locations(cadata=read_ca_file(str(path)).cadata())
             ctx.set_alpn_protocols(["http/1.1"])
             tls.browser_suites(ctx)
             self._verified = ctx

@@ -93,6 +93,6 @@ async def _head(reader: asyncio.StreamReader) -> bytes:
 def _status(head: bytes) -> tuple[int, str]:
     line = head.split(b"\r\n", 1)[0].decode("latin-1")
     parts = line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not (parts[1].isascii() and parts[1].isdigit()):
         raise TunnelRefused(FailureKind.PROXY, 0, "the proxy did not answer CONNECT with HTTP")
     return int(parts[1]), (parts[2] if len(parts) > 2 else "")[:100]

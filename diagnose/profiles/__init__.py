@@ -9,15 +9,14 @@ this module; ``--profile FILE`` loads a person's own.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from diagnose.inputs.limits import MAX_PROFILE_BYTES
 from diagnose.settings import UsageError
-from diagnose.words import plural
 
 DEFAULT_PROFILE = "atera"
 
@@ -70,66 +69,59 @@ def builtin_profiles() -> list[str]:
 def load_profile(spec: str = DEFAULT_PROFILE) -> Profile:
     """Load a built-in profile by name, or a TOML file by path.
 
-    Raises :class:`UsageError` with one plain sentence when the profile cannot
-    be found or is not valid.
+    The file is read at the door (:mod:`diagnose.inputs`): a regular file of at
+    most :data:`~diagnose.inputs.limits.MAX_PROFILE_BYTES`, UTF-8 TOML within the
+    nesting and number limits, checked against the profile schema. Raises
+    :class:`UsageError` with one plain sentence naming the file and the key.
     """
-    path = Path(spec)
-    if spec.endswith(".toml") or path.is_file() or "/" in spec or "\\" in spec:
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read profile file {spec}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"profile file {spec} is not UTF-8 text") from None
-        origin = str(path)
+    from diagnose.inputs.files import read_regular
+    from diagnose.inputs.profile import parse_profile
+    from diagnose.inputs.text import shown
+
+    if spec.endswith(".toml") or "/" in spec or "\\" in spec or _is_file(spec):
+        origin = shown(spec, 200)
+        data = read_regular(spec, limit=MAX_PROFILE_BYTES, what=f"profile file {origin}")
     else:
         resource = resources.files(__name__).joinpath(f"{spec}.toml")
-        if not resource.is_file():
+        if not spec.isidentifier() or not resource.is_file():
             known = ", ".join(builtin_profiles())
-            raise UsageError(f"unknown profile {spec!r} (built-in profiles: {known}; or give a .toml file)")
-        text = resource.read_text("utf-8")
+            raise UsageError(
+                f"unknown profile {shown(spec)!r} (built-in profiles: {known}; or give a .toml file)"
+            )
+        data = resource.read_bytes()
         origin = spec
+    return _build(parse_profile(data, origin), origin)
+
+
+def _is_file(spec: str) -> bool:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"profile {origin} is not valid TOML: {exc}") from None
-    return profile_from_mapping(data, origin=origin)
+        return Path(spec).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def profile_from_mapping(data: Mapping[str, Any], *, origin: str = "profile") -> Profile:
-    """Validate and build a :class:`Profile` from parsed TOML."""
+    """Validate (against the schema in :mod:`diagnose.inputs.profile`) and build a :class:`Profile`
+    from parsed TOML or a mapping built in code (the lab's)."""
+    from diagnose.inputs.profile import validate_profile
 
-    def need_str(key: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise UsageError(f"profile {origin}: {key!r} must be a non-empty string")
-        return value
+    validate_profile(data, origin)
+    return _build(data, origin)
 
-    def str_list(key: str, required: bool) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise UsageError(f"profile {origin}: {key!r} must be a list of strings")
-        if required and not value:
-            raise UsageError(f"profile {origin}: {key!r} must name at least one entry")
-        return tuple(value)
 
-    for key in ("facts", "advice"):
-        if not isinstance(data.get(key, {}), dict):
-            raise UsageError(f"profile {origin}: [{key}] must be a table")
-    sections = {k: v for k, v in data.items() if k not in _KNOWN_KEYS and isinstance(v, dict)}
-    stray = [k for k, v in data.items() if k not in _KNOWN_KEYS and not isinstance(v, dict)]
-    if stray:
-        raise UsageError(f"profile {origin}: unknown {plural(len(stray), 'setting')} {', '.join(sorted(stray))}")
+def _build(data: Mapping[str, Any], origin: str) -> Profile:
+    """A :class:`Profile` from data the schema accepted."""
+    signin_urls = tuple(data.get("signin_urls", ())) or (data["default_url"],)
     return Profile(
-        name=need_str("name"),
-        vendor=need_str("vendor"),
-        default_url=need_str("default_url"),
-        official_domains=tuple(d.lower().strip(".") for d in str_list("official_domains", True)),
-        signin_urls=str_list("signin_urls", False) or (need_str("default_url"),),
+        name=data["name"],
+        vendor=data["vendor"],
+        default_url=data["default_url"],
+        official_domains=tuple(d.lower().strip(".") for d in data["official_domains"]),
+        signin_urls=signin_urls,
         support_url=str(data.get("support_url", "")),
         description=str(data.get("description", "")),
         brand=str(data.get("brand", "")),
         facts=dict(data.get("facts", {})),
         advice={str(k): str(v) for k, v in data.get("advice", {}).items()},
-        sections=sections,
+        sections={k: v for k, v in data.items() if k not in _KNOWN_KEYS and isinstance(v, dict)},
     )

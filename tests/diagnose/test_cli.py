@@ -33,7 +33,7 @@ def _one_line_error(result: CliResult) -> str:
         (["javascript:alert(1)"], "not an http or https address"),
         (["person@example.com"], "email address"),
         (["--profile", "no-such-profile"], "unknown profile"),
-        (["--profile", "/nonexistent/p.toml"], "cannot read profile file"),
+        (["--profile", "/nonexistent/p.toml"], "profile file /nonexistent/p.toml: no such file"),
         (["--resolve", "app.atera.com:443"], "HOST:PORT:ADDRESS"),
         (["--resolve", "app.atera.com:99999:127.0.0.1"], "port must be"),
         (["--resolve", "app.atera.com:443:not-an-ip"], "not an IP address"),
@@ -67,7 +67,7 @@ def test_malformed_profile_file(cli: Callable[..., CliResult], tmp_path: Path) -
 def test_ca_file_that_is_not_pem(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
-    assert "not a PEM file" in _one_line_error(cli(["--ca-file", str(junk)]))
+    assert "not a PEM or DER certificate" in _one_line_error(cli(["--ca-file", str(junk)]))
 
 
 def test_unwritable_output_is_rejected_before_the_run(cli: Callable[..., CliResult], tmp_path: Path) -> None:
@@ -166,3 +166,19 @@ def test_render_rejects_files_that_are_not_reports(cli: Callable[..., CliResult]
     wrong_shape.write_text('{"hello": 1}')
     assert "not a valid login-doctor report" in _one_line_error(cli(["render", str(wrong_shape)]))
     assert "no such file" in _one_line_error(cli(["render", str(tmp_path / "missing.json")]))
+
+
+@pytest.mark.parametrize("typed", ["a\u2028b", "a\rb", "a\x1db", "\u202eevil"])
+def test_a_usage_error_quoting_what_was_typed_stays_one_line(typed: str) -> None:
+    # Found by the fuzz suite: argparse and the door quote arguments as typed; U+2028, \r and \x1d break
+    # the line on a terminal (and str.splitlines), a bidi override turns the message around.
+    import io as _io
+
+    from diagnose.cli import run as _run
+    from diagnose.environment import Environment as _Environment
+
+    err = _io.StringIO()
+    code = _run(["--headless", "--bogus", typed, "-o", typed], _Environment(stdout=_io.StringIO(), stderr=err))
+    assert code == 2
+    assert len(err.getvalue().splitlines()) == 1, err.getvalue()
+    assert "\u202e" not in err.getvalue()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from diagnose.checklist import evaluate, load_checklist
+from diagnose.inputs.addresses import parse_endpoint, parse_pin
 from diagnose.model import CheckResult, Status, worst_status
 from diagnose.profiles import builtin_profiles, load_profile
-from diagnose.settings import Endpoint, Pin, UsageError, parse_endpoint, parse_pin
+from diagnose.settings import Endpoint, Pin, UsageError
 
 
 def test_parse_pin_like_curl() -> None:

@@ -140,7 +140,7 @@ def test_profile_file_is_honoured(tmp_path: Path) -> None:
         (["-", "-"], "only once"),
         (["--format", "xml", "x"], "--format"),
         (["--profile", "nope", "x"], "unknown profile"),
-        (["--profile", "/nonexistent/p.toml", "x"], "cannot read profile"),
+        (["--profile", "/nonexistent/p.toml", "x"], "profile file /nonexistent/p.toml: no such file"),
         (["--bogus", "x"], "unknown option --bogus"),
     ],
 )
@@ -203,3 +203,13 @@ def test_the_url_command_imports_no_tui_and_no_http_client() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.stdout.strip() == "0 []", proc.stderr
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:²", "app.atera.com:٤٤٣", "https://app.atera.com:¹²³/",
+                                     "https://127.0.0.1:0" + "9" * 5000 + "/"])
+def test_a_port_of_non_ascii_digits_is_invalid_not_a_crash(address: str) -> None:
+    # Found by the fuzz suite: "²".isdigit() is true but int("²") raises ValueError, and so does
+    # int() of 4,300 digits or more.
+    code, out, err = url_command(["--format", "json", "--", address])
+    assert code == 1 and "internal error" not in err, err
+    assert json_lines(out)[0]["verdict"] == "invalid"

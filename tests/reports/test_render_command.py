@@ -42,8 +42,8 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not a JSON report (Expecting property name enclosed in double quotes at line 1)"),
-        (b"\xff\xfe\x00\x01", "not a UTF-8 text file"),
+        ("{not json", "not a JSON report (Expecting property name enclosed in double quotes at line 1, column 2)"),
+        (b"\xff\xfe\x00\x01", "not UTF-8 text (byte 0xff at line 1, offset 0)"),
         ('{"hello": "world"}', "not a valid login-doctor report"),
         ("[]", "not a valid login-doctor report"),
     ],

@@ -184,3 +184,18 @@ def test_chrome_habits_are_mended_for_har_12(tmp_path: Path) -> None:
     path = write(tmp_path / "b.har", har)
     sanitize_file(path, tmp_path / "s.har")
     assert har_errors(json.loads((tmp_path / "s.har").read_text("utf-8"))) == []
+
+
+def test_a_lone_surrogate_in_a_recording_stays_an_escape_in_the_sanitized_copy() -> None:
+    # Found by the fuzz suite: "\udcff" in a key or value made the UTF-8 copy raise UnicodeEncodeError.
+    from diagnose.har.output import HarWriter
+
+    out = io.StringIO()
+    writer = HarWriter(out)
+    writer.begin()
+    writer.log_member("creator\udcff", ["a\ud800b", "é"])
+    writer.end_log()
+    writer.finish()
+    out.getvalue().encode("utf-8")  # encodable
+    assert '"creator\\udcff": ["a\\ud800b","é"]' in out.getvalue()
+    assert json.loads(out.getvalue()) == {"log": {"creator\udcff": ["a\ud800b", "é"]}}
