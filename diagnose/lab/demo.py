@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnose.environment import Environment, ExitStatus
-from diagnose.frontend import PROG, CommandParser
+from diagnose.frontend import PROG, CommandParser, suggest
 from diagnose.lab.scenario import Scenario, all_scenarios, diagnose_scenario, scenario_diagnosis
 from diagnose.model import Report, report_to_json
 from diagnose.settings import UsageError
@@ -80,8 +80,11 @@ def main(argv: list[str], env: Environment) -> int:
     if ns.scenario is not None:
         chosen = [s for s in scenarios if s.name == ns.scenario]
         if not chosen:
+            # 148 names do not fit the one line an error gets: the likely one, and where they all are.
+            near = suggest(ns.scenario, (s.name for s in scenarios))
+            hint = f"; did you mean `{near}`?" if near else ""
             raise UsageError(
-                f"unknown scenario {ns.scenario!r} (available: {', '.join(s.name for s in scenarios)})"
+                f"unknown scenario {ns.scenario!r}{hint} ({PROG} demo --list shows all {count(len(scenarios), 'scenario')})"
             )
     else:
         chosen = [s for s in scenarios if s.demo or s.name == FIRST]

@@ -444,8 +444,13 @@ def test_the_public_cookie_api_of_the_redirects_check_is_the_jar_itself() -> Non
     assert sorted(public.__all__) == sorted([
         "SERVER_LIMITS", "CookieJar", "CookieUrl", "Exclusion", "Note", "RedirectsCheck", "SetCookieOutcome",
         "domain_match", "is_loopback_host", "path_match", "registrable_domain",
+        "BROWSER_NAMES", "GIVES_UP", "LIMITS_TEXT", "REDIRECT_LIMITS",
     ])
     assert public.SERVER_LIMITS is cookie_findings.SERVER_LIMITS
+    from checks._redirects import flow, flow_findings
+
+    assert public.REDIRECT_LIMITS is flow.REDIRECT_LIMITS  # the har check's limits are the walker's
+    assert (public.LIMITS_TEXT, public.GIVES_UP) == (flow_findings.LIMITS_TEXT, flow_findings.GIVES_UP)
     assert (public.CookieJar, public.SetCookieOutcome) == (cookies.CookieJar, cookies.SetCookieOutcome)
     for name in ("CookieUrl", "Exclusion", "Note", "domain_match", "is_loopback_host", "path_match",
                  "registrable_domain"):

@@ -72,7 +72,10 @@ def test_headless_json_loads_neither_textual_nor_jinja2(site: tuple[list[str], P
 
 def test_only_url_imports_no_other_check(site: tuple[list[str], Path]) -> None:
     args, home = site
-    done = python(["-m", "diagnose", *args, "--only", "url"], home)
+    # --ca-file is checked at the door with cryptography whatever the checks (diagnose.inputs.certificates:
+    # the certificate check parses with it), so the address-only run is given none.
+    at = args.index("--ca-file")
+    done = python(["-m", "diagnose", *args[:at], *args[at + 2:], "--only", "url"], home)
     assert done.returncode == 0, done.stderr[-3000:]
     modules = imported(done.stderr)
     assert "checks._url.judge" in modules

@@ -41,7 +41,7 @@ def test_list_names_every_scenario_with_what_it_simulates(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["demo", "no-such-scenario"], "unknown scenario 'no-such-scenario' (available: healthy, "),
+        (["demo", "no-such-scenario"], "unknown scenario 'no-such-scenario' (login-doctor demo --list shows all "),
         (["demo", "--format", "yaml"], "--format 'yaml'"),
         (["demo", "--timeout", "soon"], "--timeout 'soon'"),
         (["demo", "--timeout", "0"], "--timeout must be more than 0"),
@@ -56,9 +56,13 @@ def test_bad_usage_is_one_line_and_exit_2(cli: Cli, args: list[str], message: st
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_scenario_lists_the_known_ones(cli: Cli) -> None:
-    stderr = cli(["demo", "nope"]).stderr
-    assert all(name in stderr for name in all_scenarios())
+def test_unknown_scenario_names_the_likely_one_and_the_list(cli: Cli) -> None:
+    result = cli(["demo", "certificate-expird"])
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "did you mean `certificate-expired`?" in result.stderr
+    assert f"demo --list shows all {len(all_scenarios())} scenarios" in result.stderr
+    listed = cli(["demo", "--list"]).stdout
+    assert all(name in listed for name in all_scenarios())
 
 
 def test_one_scenario_as_text(cli: Cli) -> None:
