@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from checks._url.hosts import dns_problem
 from checks._url.judge import (
     INVALID,
     LOOKALIKE,
@@ -45,8 +46,11 @@ from diagnose.profiles import Profile
 from diagnose.redact import Redactor
 from diagnose.words import join
 
-__all__ = ["VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck", "not_an_address"]
-"""The public API: the check, and judging addresses in batch without a run."""
+__all__ = [
+    "VERDICTS", "VERDICT_STATUS", "AddressJudge", "AddressJudgement", "UrlCheck", "dns_problem", "not_an_address",
+]
+"""The public API: the check, judging addresses in batch without a run, and whether DNS could hold a host name
+(the redirects check asks it of a host a redirect names)."""
 
 VERDICT_STATUS = {
     OFFICIAL: Status.PASS,

@@ -42,6 +42,7 @@ from checks._har.navigation import (
 from checks.redirects import BROWSER_NAMES, GIVES_UP, LIMITS_TEXT, REDIRECT_LIMITS
 from diagnose.har.model import Browser, HarEntry
 from diagnose.model import Finding, Severity
+from diagnose.words import join
 
 RELOAD_LOOP_COUNT = 4
 """The same address loaded by this many separate navigations within :data:`RELOAD_LOOP_SECONDS` is a loop."""
@@ -160,8 +161,8 @@ class FlowAnalysis:
                 severity=None if over else Severity.MEDIUM,
                 count=str(redirects),
                 redirects=redirects,
-                browsers=_and([BROWSER_NAMES[b] for b in failing]) or "browsers",
-                still_works=(f" {_and(working)} still {'follows' if len(working) == 1 else 'follow'} them."
+                browsers=join(BROWSER_NAMES[b] for b in failing) or "browsers",
+                still_works=(f" {join(working)} still {'follows' if len(working) == 1 else 'follow'} them."
                              if working and failing else ""),
                 limits=LIMITS_TEXT,
                 browser_error=ctx.text(chain.last.error) or None,
@@ -280,8 +281,3 @@ def _cookie_sizes(header: str) -> list[tuple[str, int]]:
         if eq:
             out.append((name.strip()[:128], len(name.strip()) + len(value)))
     return out
-
-
-def _and(names: list[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``; empty for no names."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""

@@ -17,6 +17,7 @@ from checks._redirects.outcome import giving_up
 from checks._redirects.rules import Exclusion, registrable_domain
 from checks._redirects.state import RedirectsRun, host_of
 from diagnose.model import Severity
+from diagnose.words import join
 
 BROWSER_NAMES = {"chrome": "Chrome", "edge": "Edge", "firefox": "Firefox", "safari": "Safari"}
 LIMITS_TEXT = (
@@ -214,9 +215,14 @@ def impossible_host(host: str) -> str | None:
     if "%20" in host or "%2a" in host:
         return (f"the address names the host with a space or * in it, which the browser writes as {host}; "
                 "no such name can exist")
-    if any(len(label) > 63 for label in host.split(".")):
-        return "a part of the host name is longer than the 63 characters DNS allows, so no such name can exist"
-    return None
+    from checks.url import dns_problem  # the url check's rule (a label over 63, a name over 253, bad
+    # Punycode); imported here, on the failure path only, so a redirects-only run does not load the url check
+
+    problem = dns_problem(host)
+    if problem is None:
+        return None
+    kind, why = problem
+    return why if kind == "punycode" else f"{why}, so no such name can exist"
 
 
 def samesite_redirect(run: RedirectsRun) -> None:
@@ -246,5 +252,4 @@ def samesite_redirect(run: RedirectsRun) -> None:
 
 
 def _names(browsers: list[str]) -> str:
-    names = [BROWSER_NAMES[b] for b in browsers]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return join(BROWSER_NAMES[b] for b in browsers)
