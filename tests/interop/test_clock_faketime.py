@@ -1,9 +1,9 @@
 """A device clock 400 days off with NTP blocked, for real: login-doctor under libfaketime.
 
-The whole command runs under ``faketime -f +400d`` (and ``-400d``; monotonic time left alone), so
+The whole command runs under libfaketime at ``+400d`` (and ``-400d``; monotonic time left alone), so
 everything in it, OpenSSL's certificate verification included, believes the date is 400 days later:
-every certificate looks expired and no HTTPS connection verifies, exactly as on such a device. (This
-faketime reads a relative offset only with ``-f``: ``faketime '+400d' …`` is parsed by ``date -d``.) The sign-in site is a
+every certificate looks expired and no HTTPS connection verifies, exactly as on such a device. (The library
+is preloaded directly, not through the ``faketime`` wrapper: see ``faketime_env``.) The sign-in site is a
 healthy lab server (a certificate valid now, from the lab CA, trusted with ``--ca-file``) running in
 this test's process with the real clock, and the only time server (``--ntp-server``) is a loopback
 port that never answers.
@@ -35,7 +35,7 @@ from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, signin_app
 from diagnose.lab.servers import LabThread
 from reports.schema import validation_errors
 from tests.conftest import ROOT
-from tests.interop.test_clock_interop import need
+from tests.interop.test_clock_interop import faketime_env
 
 pytestmark = pytest.mark.interop
 
@@ -86,13 +86,12 @@ def test_a_clock_400_days_off_with_ntp_blocked_is_blamed_not_the_certificate(
     tmp_path: Path, healthy_site: tuple[str, Path, int], dead_ntp_port: int, capsys: pytest.CaptureFixture[str],
     fake: str, offset: int, looks: str,
 ) -> None:
-    faketime = need("faketime")
     url, ca_file, port = healthy_site
     args = [url, "--headless", "--format", "json", "--timeout", "30",
             "--profile", str(profile_file(tmp_path, url)), "--ca-file", str(ca_file),
             "--resolve", f"{HOST}:{port}:127.0.0.1", "--ntp-server", f"127.0.0.1:{dead_ntp_port}"]
-    proc = under_faketime(faketime, fake, args)
-    assert proc.returncode == 1, proc.stderr.decode(errors="replace")
+    proc = under_faketime(fake, args)
+    assert proc.returncode == 1 and proc.stdout, proc.stderr.decode(errors="replace")
     report: dict[str, Any] = json.loads(proc.stdout)
     assert validation_errors(report) == []
     checks = {c["id"]: c for c in report["checks"]}
@@ -123,8 +122,8 @@ def test_a_clock_400_days_off_with_ntp_blocked_is_blamed_not_the_certificate(
         assert "renew" not in item["advice"].lower(), item
 
 
-def under_faketime(faketime: str, offset: str, args: list[str]) -> subprocess.CompletedProcess[bytes]:
+def under_faketime(offset: str, args: list[str]) -> subprocess.CompletedProcess[bytes]:
     """``python -m diagnose ARGS`` from this checkout, its wall clock ``offset`` ahead (monotonic untouched)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
-    return subprocess.run([faketime, "-f", offset, sys.executable, "-m", "diagnose", *args],
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **faketime_env(offset)}
+    return subprocess.run([sys.executable, "-m", "diagnose", *args],
                           cwd=ROOT, env=env, capture_output=True, timeout=90)

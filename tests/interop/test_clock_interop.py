@@ -3,9 +3,16 @@
 chronyd runs in the foreground (``-d``) with ``-x`` (it never touches the
 system clock) as a ``local stratum 8`` server with no upstream, everything in
 the test's tmp dir. For the skewed run it is started under libfaketime
-(``faketime -f +95s``, monotonic time left alone), so chrony believes the
+(``FAKETIME=+95s``, monotonic time left alone), so chrony believes the
 time is 95 s later than it is and this machine's real clock looks 95 s behind.
 The check must measure both within 50 ms.
+
+libfaketime is preloaded directly (:func:`faketime_env`), not through the
+``faketime`` wrapper: the wrapper creates ``/dev/shm/faketime_shm_<its pid>``
+with ``O_EXCL`` and leaves it behind when it is killed (as chronyd's process
+group is at the end of every test), and a later wrapper that happens to get
+the same pid exits 1 with "faketime: shm_open: File exists" before the
+program under test runs — a CI failure that had nothing to do with the code.
 
 When chronyd or faketime is missing the test skips locally and fails under
 ``CI=true``. Fixtures live in this file (the shared interop conftest is
@@ -52,6 +59,26 @@ def need(name: str) -> str:
     return path
 
 
+LIBFAKETIME_DIRS = ("/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime",
+                    "/usr/lib/faketime", "/usr/local/lib/faketime")
+
+
+def faketime_env(offset: str) -> dict[str, str]:
+    """Variables that run a program with its wall clock ``offset`` away (``+95s``, ``-400d``), monotonic
+    time untouched: libfaketime preloaded as the ``faketime -f`` wrapper would, without the wrapper's
+    shared-memory segment (see the module's docstring)."""
+    need("faketime")  # the package that ships the library; missing fails under CI=true
+    library = next((os.path.join(d, "libfaketime.so.1") for d in LIBFAKETIME_DIRS
+                    if os.path.exists(os.path.join(d, "libfaketime.so.1"))), None)
+    if library is None:
+        message = f"libfaketime.so.1 is not in any of {', '.join(LIBFAKETIME_DIRS)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    preload = " ".join(p for p in (os.environ.get("LD_PRELOAD", ""), library) if p)
+    return {"LD_PRELOAD": preload, "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -95,11 +122,10 @@ def chronyd(tmp_path: Path, fake: str | None = None) -> Iterator[int]:
     command = [binary, "-x", "-d", "-f", str(conf), "-u", getpass.getuser()]
     env = dict(os.environ)
     if fake is not None:
-        command = [need("faketime"), "-f", fake, *command]
-        env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        env.update(faketime_env(fake))
     log_path = tmp_path / "chronyd.log"
     with log_path.open("wb") as log:
-        # Its own process group: the faketime wrapper forks chronyd, and both must go.
+        # Its own process group, so whatever chronyd forks goes with it.
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 15
