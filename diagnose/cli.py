@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from diagnose import __version__
-from diagnose.environment import Environment, ExitStatus
+from diagnose.environment import Environment, ExitStatus, process_age
 from diagnose.frontend import PROG, CommandParser, finish, output_targets, suggest, target_for
 from diagnose.settings import (
     DEFAULT_RUN_TIMEOUT,
@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    env = env or Environment()
+    # the command itself (console script, python -m diagnose): its deadline counts from exec
+    env = env or Environment(started_s_ago=process_age() if argv is None else 0.0)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
@@ -225,7 +226,8 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
 
     settings = settings_from(ns)
     clock = env.clock or SystemClock()
-    deadline = Deadline.after(settings.timeout, clock.monotonic)  # --timeout bounds the command, start-up too
+    # --timeout bounds the command from exec to exit: the interpreter's start-up and the imports count
+    deadline = Deadline.after(settings.timeout - env.started_s_ago, clock.monotonic)
     profile = load_profile(ns.profile)
     target = target_for(ns.url, profile)
     outputs = output_targets(repeats(ns.output, "-o"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, unique
@@ -62,6 +63,10 @@ class Environment:
     """Opens the TUI on a diagnosis inside a running event loop and returns the exit code
     (``login-doctor demo SCENARIO --tui``). The CLI fills it in, because front ends do not
     import one another; None: this build has no TUI."""
+    started_s_ago: float = 0.0
+    """How long the process had already run when the command began (the interpreter's start-up):
+    ``--timeout`` bounds the command as the script or agent that started it times it, from exec
+    to exit. :func:`process_age` for the real command; 0 for an environment a test builds."""
 
     def __post_init__(self) -> None:
         if self.stdin_isatty is None:
@@ -75,6 +80,20 @@ class Environment:
     def color(self) -> bool:
         """Colour on stdout: only on a TTY, and never with ``NO_COLOR`` set."""
         return bool(self.stdout_isatty) and not self.environ.get("NO_COLOR")
+
+
+def process_age() -> float:
+    """Seconds since this process was started, from ``/proc`` (10 ms steps); 0.0 where that cannot be
+    read (not Linux, no ``/proc``) or where it cannot be a start-up's (over 10 s: the command was
+    called from a longer-lived program)."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            line = stat.read(4096)
+        start_ticks = int(line[line.rindex(b")") + 2:].split()[19])  # field 22, "starttime"
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+    return age if 0.0 <= age <= 10.0 else 0.0
 
 
 def _isatty(stream: Any) -> bool:
