@@ -31,15 +31,7 @@ from cryptography import x509
 from cryptography.x509.verification import Store
 
 from checks._certificate.describe import Cert, load_der
-
-# truststore's fallback list (src/truststore/_openssl.py) when OpenSSL's defaults hold nothing.
-_DISTRO_BUNDLES = (
-    "/etc/ssl/cert.pem",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/pki/tls/cert.pem",
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/ssl/ca-bundle.pem",
-)
+from diagnose.net.tls import DISTRO_BUNDLES
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+.*?-----END CERTIFICATE-----", re.S)
 
@@ -160,7 +152,7 @@ def _openssl_files() -> list[str]:
     for candidate in (os.environ.get(paths.openssl_cafile_env or ""), paths.cafile, paths.openssl_cafile):
         if candidate and os.path.isfile(candidate):
             return [candidate]
-    return [p for p in _DISTRO_BUNDLES if os.path.isfile(p)][:1]
+    return [p for p in DISTRO_BUNDLES if os.path.isfile(p)][:1]
 
 
 def _windows_store() -> TrustStore:  # pragma: no cover - Windows only

@@ -125,9 +125,7 @@ class Net:
                 for path in self.system_trust:
                     ctx.load_verify_locations(cafile=str(path))
             else:
-                import truststore
-
-                ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx = tls.system_context()
             for path in self.settings.ca_files:  # PEM or DER, read again through the door
                 ctx.load_verify_locations(cadata=read_ca_file(str(path)).cadata())
             ctx.set_alpn_protocols(["http/1.1"])

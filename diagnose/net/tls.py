@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
 import ssl
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,8 +32,8 @@ from diagnose.net.errors import FailureKind, classify
 from diagnose.net.flight import CertificateMessage, measure_certificate_message
 from diagnose.net.timing import Stopwatch, close_quietly
 
-__all__ = ["CHAIN_LIMIT", "TLS_TIMEOUT", "ChainFetch", "TlsHandshake", "fetch_chain", "handshake_context",
-           "tls_handshake"]
+__all__ = ["CHAIN_LIMIT", "DISTRO_BUNDLES", "TLS_TIMEOUT", "ChainFetch", "TlsHandshake", "fetch_chain",
+           "handshake_context", "system_context", "tls_handshake"]
 
 TLS_TIMEOUT = chromium.HANDSHAKE_TIMEOUT
 """A handshake's own limit: the browser's (the run's deadline usually ends it sooner)."""
@@ -62,6 +65,51 @@ class TlsHandshake:
     def obsolete(self) -> tuple[str, ...]:
         """What Chromium calls obsolete about this connection (``protocol``, ``key exchange``, ``cipher``)."""
         return chromium.obsolete(self.cipher, self.version) if self.ok else ()
+
+
+DISTRO_BUNDLES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+"""truststore's fallback list (``src/truststore/_openssl.py``) when OpenSSL's defaults hold nothing."""
+
+
+def system_context() -> ssl.SSLContext:
+    """A client context that trusts what the operating system trusts.
+
+    On Linux that is what truststore does, done once: OpenSSL's default CA file or directory, else
+    the first distribution bundle found. truststore repeats it for every handshake (it reloads and
+    re-parses the whole bundle: about 35 ms a connection, every hop of a redirect walk); a browser
+    loads its store once. Elsewhere truststore asks the system's own verifier (Windows CryptoAPI,
+    macOS Security framework), which has no such cost.
+    """
+    if not sys.platform.startswith("linux"):  # pragma: no cover - not reachable on the test machine
+        import truststore
+
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    defaults = ssl.get_default_verify_paths()
+    if defaults.cafile or (defaults.capath and _holds_certificates(defaults.capath)):
+        ctx.set_default_verify_paths()
+    else:
+        bundle = next((path for path in DISTRO_BUNDLES if os.path.isfile(path)), None)
+        if bundle is not None:
+            ctx.load_verify_locations(cafile=bundle)
+    return ctx
+
+
+_HASHED_NAME = re.compile(r"[0-9a-fA-F]{8}\.[0-9]")
+
+
+def _holds_certificates(capath: str) -> bool:
+    """A hashed CA directory (``<8 hex digits>.<n>`` entries), as truststore tests it."""
+    try:
+        return any(_HASHED_NAME.fullmatch(name) for name in os.listdir(capath))
+    except OSError:
+        return False
 
 
 def handshake_context(*, legacy: bool = False) -> ssl.SSLContext:
