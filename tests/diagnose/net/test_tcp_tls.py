@@ -61,3 +61,20 @@ async def test_fetch_chain_names_each_way_it_fails() -> None:
     async with LabServer(raw=black_hole) as silent:
         stalled = await fetch_chain("127.0.0.1", silent.port, HOST, timeout=0.3)
     assert stalled.error == "timeout" and "0.3 s" in stalled.detail
+
+
+def test_the_system_context_holds_the_systems_roots_once_loaded() -> None:
+    """What truststore loads on Linux (OpenSSL's default bundle), loaded into the context itself, so
+    a handshake does not re-read it: every root of the bundle is in the context's store."""
+    import re
+    import ssl
+
+    from diagnose.net.tls import system_context
+
+    bundle = ssl.get_default_verify_paths().cafile
+    assert bundle, "this machine has no OpenSSL default CA bundle (ca-certificates)"
+    with open(bundle, "rb") as f:
+        in_bundle = len(re.findall(rb"-----BEGIN CERTIFICATE-----", f.read()))
+    ctx = system_context()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert 100 < ctx.cert_store_stats()["x509_ca"] <= in_bundle
