@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", default=[], metavar="ID[,ID]", help="run only these checks")
     p.add_argument("--skip", action="append", default=[], metavar="ID[,ID]", help="leave these checks out")
     p.add_argument("--timeout", type=str, default=None, metavar="SECONDS",
-                   help=f"deadline for the whole run (default: {DEFAULT_RUN_TIMEOUT:g})")
+                   help=f"deadline for the whole run, start-up included (default: {DEFAULT_RUN_TIMEOUT:g})")
     p.add_argument("--resolve", action="append", default=[], metavar="HOST:PORT:ADDRESS",
                    help="connect to ADDRESS for HOST:PORT instead of looking it up (as curl --resolve); repeatable")
     p.add_argument("--ca-file", action="append", default=[], metavar="PEM",
@@ -133,7 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="", metavar="TEXT", help="a note for the helpdesk, saved in the report")
     p.add_argument("--no-plugins", action="store_true", help="do not load third-party checks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return p
 
 

@@ -57,12 +57,15 @@ class CommandParser(argparse.ArgumentParser):
     (``unknown option --fromat; did you mean --format?``), before anything
     else is parsed, so a mistyped option is never read as an address or a value.
     Arguments are added with :meth:`add_argument` on the parser itself (no groups).
+    Every command takes ``--debug`` (as every one takes ``--help``): :func:`~diagnose.cli.run` shows
+    the traceback of an internal error only then, whichever command it came from.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.option_names: list[str] = []
         """Every option string this parser knows (``-o``, ``--output``, ``-h``, …)."""
         super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         action = super().add_argument(*args, **kwargs)

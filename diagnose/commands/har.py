@@ -56,7 +56,6 @@ def build_parser() -> CommandParser:
                         help="show the report in the terminal app: the checklist, each item, the requests behind "
                         "the findings (needs a terminal)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return parser
 
 

@@ -14,7 +14,7 @@ from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PATH, Lab, lab_net, signin_
 from diagnose.lab.servers import LabThread
 from diagnose.settings import Settings
 from reports.schema import validation_errors
-from tests.conftest import CliResult, run_cli_subprocess
+from tests.conftest import ROOT, CliResult, run_cli_subprocess
 
 
 def _one_line_error(result: CliResult) -> str:
@@ -182,3 +182,30 @@ def test_a_usage_error_quoting_what_was_typed_stays_one_line(typed: str) -> None
     assert code == 2
     assert len(err.getvalue().splitlines()) == 1, err.getvalue()
     assert "\u202e" not in err.getvalue()
+
+
+@pytest.mark.parametrize("command", ["url", "render", "summarize", "har", "checks", "demo"])
+def test_every_command_takes_debug(cli: Callable[..., CliResult], command: str) -> None:
+    """``--debug`` is the way to see a traceback, whichever command failed (it was refused by the
+    subcommands as an unknown option)."""
+    result = cli([command, "--debug", "--this-is-no-option"])
+    assert result.code == 2
+    assert "--debug" not in result.stderr and "--this-is-no-option" in result.stderr, result.stderr
+
+
+def test_an_internal_error_in_a_subcommand_is_one_line_unless_debug(
+    cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.render
+
+    def crash(*_: object, **__: object) -> str:
+        raise RuntimeError("/home/someone/secret-path")
+
+    monkeypatch.setattr(reports.render, "render", crash)
+    report = str(ROOT / "tests" / "reports" / "fixtures" / "all_pass.json")
+    result = cli(["render", report, "--format", "text"])
+    assert result.code == 3
+    assert result.stderr == ("login-doctor: internal error: RuntimeError (a bug in login-doctor; "
+                          "run again with --debug for details)\n")
+    with pytest.raises(RuntimeError, match="secret-path"):
+        cli(["render", report, "--format", "text", "--debug"])
