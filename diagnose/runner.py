@@ -124,80 +124,18 @@ async def run_plan(
         started[cls.id] = begin
         ctx = make_context({d: results[d] for d in deps if d in results})
         ctx = dataclasses.replace(ctx, deadline=ctx.deadline.earlier(cls.timeout), later=waiter(cls))
-        try:
-            check = cls()
-            async with asyncio.timeout(cls.timeout):
-                outcome = await check.run(ctx)
-            result = check_result_from(cls, outcome, _ms(monotonic() - begin), info.source)
+        result, check = await _execute(info, ctx, lambda: _ms(monotonic() - begin), debug)
+        if check is not None:
             ran[cls.id] = check
-        except TimeoutError:
-            result = _synthetic(
-                info,
-                Status.ERROR,
-                f"The check did not finish within its {cls.timeout:g} s limit, so it could not decide.",
-                _ms(monotonic() - begin),
-                {"error": "timeout", "timeout_s": cls.timeout},
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug in a check is an error for that check only
-            result = _synthetic(
-                info,
-                Status.ERROR,
-                f"The {cls.id} check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
-                _ms(monotonic() - begin),
-                _crash_details(exc, ctx, debug),
-            )
         record(result)
 
     tasks = {info.id: asyncio.create_task(one(info), name=f"check:{info.id}") for info in plan.checks}
-    interrupted = False
-    deadline_hit = False
-    try:
-        remaining = max(0.0, deadline - monotonic())
-        if tasks:
-            _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
-            deadline_hit = bool(pending)
-    except asyncio.CancelledError:
-        interrupted = True
-        current = asyncio.current_task()
-        if current is not None:
-            current.uncancel()
-    finally:
-        for task in tasks.values():
-            task.cancel()
-        try:
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-        except asyncio.CancelledError:
-            # Ctrl-C just as the checks wind down: still return what finished.
-            interrupted = True
-            current = asyncio.current_task()
-            if current is not None:
-                current.uncancel()
-
+    deadline_hit, interrupted = await _wait(list(tasks.values()), max(0.0, deadline - monotonic()))
     now = monotonic()
     for info in plan.checks:
-        if info.id in results:
-            continue
-        if info.id in started:
-            why = "interrupted" if interrupted else "cut off by the run's deadline"
-            summary = (
-                "The run was interrupted before this check finished, so it could not decide."
-                if interrupted
-                else "The run's time limit was reached before this check finished, so it could not decide."
-            )
-            record(_synthetic(info, Status.ERROR, summary, _ms(now - started[info.id]), {"error": why}))
-        else:
-            reason = "interrupted" if interrupted else "deadline"
-            record(
-                _synthetic(
-                    info,
-                    Status.ERROR,
-                    "The run ended before this check could start, so it could not decide.",
-                    0,
-                    {"error": reason},
-                )
-            )
+        if info.id not in results:
+            begun = started.get(info.id)
+            record(_unfinished(info, None if begun is None else _ms(now - begun), interrupted=interrupted))
     # A re-judged result leaves its check like any other: redacted first.
     reconciled = {k: redact.result(r) for k, r in _reconcile(plan, results, ran).items()}
     for info in plan.checks:
@@ -208,6 +146,85 @@ async def run_plan(
         deadline_hit=deadline_hit,
         interrupted=interrupted,
     )
+
+
+async def _execute(
+    info: CheckInfo, ctx: CheckContext, elapsed_ms: Callable[[], int], debug: bool
+) -> tuple[CheckResult, Check | None]:
+    """Run one check within its own limit: its result, and the instance that produced it (None when
+    the check crashed or ran out of its time: nothing of it is left to reconcile)."""
+    cls = info.cls
+    try:
+        check = cls()
+        async with asyncio.timeout(cls.timeout):
+            outcome = await check.run(ctx)
+        return check_result_from(cls, outcome, elapsed_ms(), info.source), check
+    except TimeoutError:
+        return _synthetic(
+            info,
+            Status.ERROR,
+            f"The check did not finish within its {cls.timeout:g} s limit, so it could not decide.",
+            elapsed_ms(),
+            {"error": "timeout", "timeout_s": cls.timeout},
+        ), None
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug in a check is an error for that check only
+        return _synthetic(
+            info,
+            Status.ERROR,
+            f"The {cls.id} check stopped with an internal error ({type(exc).__name__}), so it could not decide.",
+            elapsed_ms(),
+            _crash_details(exc, ctx, debug),
+        ), None
+
+
+async def _wait(tasks: list[asyncio.Task[None]], remaining: float) -> tuple[bool, bool]:
+    """Wait for the checks until the run's deadline, then cancel what is left and let it wind down.
+
+    Returns (the deadline cut some off, the run was interrupted): Ctrl-C (a cancelled wait) still
+    returns, so the report holds what finished."""
+    interrupted = deadline_hit = False
+    try:
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=remaining)
+            deadline_hit = bool(pending)
+    except asyncio.CancelledError:
+        interrupted = _uncancel()
+    finally:
+        for task in tasks:
+            task.cancel()
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        except asyncio.CancelledError:  # Ctrl-C just as the checks wind down
+            interrupted = _uncancel()
+    return deadline_hit, interrupted
+
+
+def _uncancel() -> bool:
+    """Take back the cancellation of the running task (the run goes on to report); True."""
+    current = asyncio.current_task()
+    if current is not None:
+        current.uncancel()
+    return True
+
+
+def _unfinished(info: CheckInfo, ran_ms: int | None, *, interrupted: bool) -> CheckResult:
+    """The result of a check the run's end caught: started ``ran_ms`` ago, or never started (None)."""
+    if ran_ms is None:
+        return _synthetic(
+            info,
+            Status.ERROR,
+            "The run ended before this check could start, so it could not decide.",
+            0,
+            {"error": "interrupted" if interrupted else "deadline"},
+        )
+    if interrupted:
+        summary = "The run was interrupted before this check finished, so it could not decide."
+    else:
+        summary = "The run's time limit was reached before this check finished, so it could not decide."
+    return _synthetic(info, Status.ERROR, summary, ran_ms,
+                      {"error": "interrupted" if interrupted else "cut off by the run's deadline"})
 
 
 def _reconcile(plan: Plan, results: Mapping[str, CheckResult], ran: Mapping[str, Check]) -> dict[str, CheckResult]:
