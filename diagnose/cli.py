@@ -217,7 +217,7 @@ def settings_from(ns: argparse.Namespace) -> Settings:
 
 def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
     from diagnose.check import SystemClock
-    from diagnose.deadline import Deadline
+    from diagnose.deadline import command_deadline
     from diagnose.inputs.options import note, repeats
     from diagnose.profiles import load_profile
     from diagnose.registry import discover
@@ -225,8 +225,8 @@ def diagnose_command(ns: argparse.Namespace, env: Environment) -> int:
 
     settings = settings_from(ns)
     clock = env.clock or SystemClock()
-    # --timeout bounds the command from exec to exit: the interpreter's start-up and the imports count
-    deadline = Deadline.after(settings.timeout - env.started_s_ago, clock.monotonic)
+    # --timeout bounds the command from exec to exit: the start-up counts, and the report needs its time
+    deadline = command_deadline(settings.timeout, env.started_s_ago, clock.monotonic)
     profile = load_profile(ns.profile)
     target = target_for(ns.url, profile)
     outputs = output_targets(repeats(ns.output, "-o"))

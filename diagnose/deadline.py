@@ -29,6 +29,11 @@ RESERVE = 0.25
 MIN_STEP = 0.05
 """A budget shorter than this is not worth starting a step with."""
 
+REPORT_RESERVE = 0.3
+"""Seconds of a command's ``--timeout`` kept after the checks for the report: built, written, and the
+process gone (0.1–0.3 s measured), so an agent that allows N seconds has the report at N. At most a
+tenth of the timeout (:func:`command_deadline`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Budget:
@@ -83,3 +88,9 @@ class Deadline:
     def expired(self, *, reserve: float = RESERVE) -> bool:
         """No time left for another step."""
         return self.remaining() - reserve < MIN_STEP
+
+
+def command_deadline(timeout: float, started_s_ago: float, monotonic: Callable[[], float] = time.monotonic) -> Deadline:
+    """The checks' deadline for a command given ``--timeout``: counted from the process's start
+    (``started_s_ago``) and ending :data:`REPORT_RESERVE` early, so the command is over by then."""
+    return Deadline.after(timeout - started_s_ago - min(REPORT_RESERVE, timeout / 10), monotonic)
