@@ -190,11 +190,12 @@ class Lab:
                 data[key] = value
         return profile_from_mapping(data, origin="lab")
 
-    def profile_for(self, url: str) -> Profile:
+    def profile_for(self, url: str, **overrides: Any) -> Profile:
         """The lab profile whose sign-in address is ``url`` itself (lab servers listen on
-        ephemeral ports, and a vendor's own sign-in port is not unusual)."""
+        ephemeral ports, and a vendor's own sign-in port is not unusual); ``overrides`` as
+        for :meth:`profile`."""
         base = self.profile()
-        return self.profile(default_url=url, signin_urls=[url, *base.signin_urls])
+        return self.profile(default_url=url, signin_urls=[url, *base.signin_urls], **overrides)
 
     def profile_toml(self, url: str) -> str:
         """:meth:`profile_for` as a TOML file's text, for ``--profile FILE`` in CLI tests."""

@@ -80,7 +80,9 @@ async def start_servers(lab: Lab, handler: Handler) -> tuple[LabServer, LabDns]:
 
 
 def lab_run(lab: Lab, server: LabServer, dns: LabDns, path: str = SIGNIN_PATH, host: str = APP) -> LabRun:
-    profile = lab.profile(redirects={"identity_providers": [IDP_DOMAIN]})
-    return lab.run(server.url(path, host=host), dns=dns, profile=profile, only=("redirects",))
+    url = server.url(path, host=host)
+    # The address on the lab's port is the profile's own sign-in address (as Lab.run makes it by default).
+    profile = lab.profile_for(url, redirects={"identity_providers": [IDP_DOMAIN]})
+    return lab.run(url, dns=dns, profile=profile, only=("redirects",))
 
 

@@ -19,16 +19,26 @@ check sees.
   server records every Cookie header it receives (size and names, never values)
   in ``observed["cookie_headers"]``: what the browser really sent on the next visit.
 
+* ``browser-cookies-blocked``: a healthy sign-in site, and in the lab's browser home
+  (``Settings.browser_home``) a Chromium profile whose ``Preferences`` block cookies
+  for the site: the per-site exception Chrome's Settings > Privacy > Site settings
+  writes, which tests/checks/test_browser_real.py shows real Chromium honouring
+  (it withholds the site's stored cookies and refuses new ones). The ``browser``
+  check reads that profile and fails: the lab's way to show (``login-doctor demo
+  browser-cookies-blocked --tui``) what a browser setting that breaks sign-in looks like.
+
 Every value carries :data:`CANARY`, so a test can assert that no report format
 holds a cookie value the browser really stored.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PAGE, SIGNIN_PATH, Lab, LabRun, scenario
+from diagnose.lab.scenario import LAB_DOMAIN, SIGNIN_PAGE, SIGNIN_PATH, Lab, LabRun, scenario, signin_app
 from diagnose.lab.servers import Handler, LabRequest, LabResponse
 from diagnose.model import Status
 
@@ -97,4 +107,43 @@ async def stored_cookies(lab: Lab) -> AsyncIterator[LabRun]:
     dns = await lab.dns({APP: ["127.0.0.1"]})
     run = lab.run(server.url(SIGNIN_PATH, host=APP), dns=dns, only=("redirects",))
     run.observed["cookie_headers"] = received
+    yield run
+
+
+BLOCK_COOKIES = {"profile": {"content_settings": {"exceptions": {"cookies": {
+    f"[*.]{LAB_DOMAIN},*": {"last_modified": "13441087139394976", "setting": 2}}}}}}
+"""A Chromium ``Preferences`` with one per-site exception: cookies blocked (setting 2) for the
+vendor's domain and every name under it."""
+
+CHROMIUM_VERSION = "156.0.8078.129"
+"""What the lab's Chromium profile says wrote it (``Last Version``): the Chromium the tests run."""
+
+
+def chromium_profile(home: Path, preferences: dict[str, Any]) -> Path:
+    """A Chromium user-data folder under ``home`` as Chromium on Linux lays it out (``~/.config/chromium``):
+    ``Local State`` naming one profile, ``Last Version``, and ``Default/Preferences``. Returns the folder."""
+    user_data = home / ".config" / "chromium"
+    (user_data / "Default").mkdir(parents=True, exist_ok=True)
+    (user_data / "Last Version").write_text(CHROMIUM_VERSION, "utf-8")
+    (user_data / "Local State").write_text(json.dumps({"profile": {
+        "info_cache": {"Default": {"name": "Person 1", "active_time": 1.0}},
+        "last_used": "Default", "profiles_order": ["Default"]}}), "utf-8")
+    (user_data / "Default" / "Preferences").write_text(json.dumps(preferences), "utf-8")
+    return user_data
+
+
+@scenario(
+    "browser-cookies-blocked",
+    "The sign-in site is healthy, but this device's Chromium blocks cookies for it (a per-site setting): "
+    "the browser cannot keep the person signed in.",
+    expect={"browser": Status.FAIL},
+    codes=["browser.site_cookies_blocked"],
+    area="browser",
+)
+async def cookies_blocked(lab: Lab) -> AsyncIterator[LabRun]:
+    server = await lab.https(signin_app(), names=[APP])
+    dns = await lab.dns({APP: ["127.0.0.1"]})
+    run = lab.run(server.url(SIGNIN_PATH, host=APP), dns=dns, only=("browser",))
+    assert run.settings.browser_home is not None
+    chromium_profile(run.settings.browser_home, BLOCK_COOKIES)
     yield run

@@ -93,10 +93,14 @@ async def clock_lab(
     if window is not None:
         clock_section["totp_window_steps"] = window
     clock = OffsetClock(local_offset)
+    url = f"https://{SITE}:{site_server.port}{SIGNIN_PATH}"
+    # The site's own address (on the lab's port) is the profile's sign-in address, as in every other
+    # area's scenarios: ``demo NAME --tui`` judges the address it shows, and a warning about the lab's
+    # port would be the first thing a person read.
     run = lab.run(
-        f"https://{SITE}:{site_server.port}{SIGNIN_PATH}",
+        url,
         dns=dns,
-        profile=lab.profile(clock=clock_section),
+        profile=lab.profile_for(url, clock=clock_section),
         ntp_servers=[Endpoint(f"ntp{i}.{LAB_DOMAIN}", s.port) for i, s in enumerate(servers, 1)],
         clock=clock,
         only=["clock"],

@@ -4,13 +4,18 @@ Snapshot tests must not depend on the network, the time of day or which
 checks this build happens to ship, so they replay these engine events into
 the app instead of running the engine. The check classes below only give the
 plan its shape; :class:`JudgeUrl` is also a working offline address judge
-(used to show the verdict line under the address).
+(used to show the verdict line under the address). :func:`make_app` and
+:func:`prepare` replay any run's events the same way (also the real lab runs of
+:mod:`tests.diagnose.tui.scenario_runs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from diagnose.check import Check, CheckContext, FindingSpec, Outcome
 from diagnose.checklist import evaluate
@@ -22,6 +27,7 @@ from diagnose.profiles import Profile, profile_from_mapping
 from diagnose.registry import CheckInfo, Plan
 from diagnose.session import Diagnosis
 from diagnose.settings import Settings
+from diagnose.tui.app import LoginDoctorApp
 
 NOW = 1_795_000_000.0
 """2026-11-18 11:06:40 UTC: the fixed "device" time of every screenshot."""
@@ -177,11 +183,18 @@ def started() -> RunStarted:
 
 def events_done(results: tuple[CheckResult, ...], status: Status) -> list[Event]:
     """A whole run: started, each check started and finished, the report."""
-    out: list[Event] = [started()]
-    for n, result in enumerate(results, 1):
+    return run_events(report(results, status), {c.id: c.title for c in CHECKS})
+
+
+def run_events(done: Report, titles: Mapping[str, str]) -> list[Event]:
+    """The events of the run that produced ``done``: started (``titles``: each planned check's title),
+    each check started and finished in the report's order, the report."""
+    ids = tuple(c.id for c in done.checks)
+    out: list[Event] = [RunStarted(done.target, ids, tuple(titles[i] for i in ids))]
+    for n, result in enumerate(done.checks, 1):
         out.append(CheckStarted(result.id, result.title))
-        out.append(CheckFinished(result, n, len(results)))
-    out.append(RunFinished(report(results, status)))
+        out.append(CheckFinished(result, n, len(done.checks)))
+    out.append(RunFinished(done))
     return out
 
 
@@ -194,3 +207,36 @@ def events_running() -> list[Event]:
         CheckStarted("connectivity", CHECKS[1].title),
         CheckStarted("clock", CHECKS[3].title),
     ]
+
+
+# ----------------------------------------------------------------------------- the app, replayed
+
+
+def make_app(diagnosis_: Diagnosis | None = None, theme: str = "textual-dark") -> LoginDoctorApp:
+    """The app for a screenshot: ``diagnosis_`` (default: this module's fixed one), nothing animated."""
+    app = LoginDoctorApp(diagnosis_ or diagnosis(), autostart=False)
+    app.animation_level = "none"
+    app.theme = theme
+    return app
+
+
+def prepare(events: Sequence[Event] = (), *, focus_list: bool = True) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Replay ``events``, then wait until the app is quiet (verdict judged, messages handled)."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, LoginDoctorApp)
+        while not app.ready:
+            await pilot.pause()
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+        app.replay(events)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        while not app.drawn:
+            await pilot.pause()
+        if focus_list:
+            app.main.checklist.focus()
+            await pilot.pause()
+
+    return run_before

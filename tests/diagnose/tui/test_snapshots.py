@@ -10,50 +10,17 @@ at the new pictures.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Input
 
-from diagnose.events import Event
 from diagnose.model import Status
-from diagnose.tui.app import LoginDoctorApp
 from tests.diagnose.tui import fixed_run
+from tests.diagnose.tui.fixed_run import make_app, prepare
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
 SnapCompare = Callable[..., bool]
-
-
-def make_app(theme: str = "textual-dark") -> LoginDoctorApp:
-    app = LoginDoctorApp(fixed_run.diagnosis(), autostart=False)
-    app.animation_level = "none"
-    app.theme = theme
-    return app
-
-
-def prepare(events: Sequence[Event] = (), *, focus_list: bool = True) -> Callable[[Pilot[Any]], Awaitable[None]]:
-    """Replay ``events``, then wait until the app is quiet (verdict judged, messages handled)."""
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        app = pilot.app
-        assert isinstance(app, LoginDoctorApp)
-        while not app.ready:
-            await pilot.pause()
-        for field in app.screen.query(Input):
-            field.cursor_blink = False
-        app.replay(events)
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        while not app.drawn:
-            await pilot.pause()
-        if focus_list:
-            app.main.checklist.focus()
-            await pilot.pause()
-
-    return run_before
 
 
 DONE_FAILING = fixed_run.events_done(fixed_run.FAILING, Status.FAIL)
@@ -100,4 +67,4 @@ def test_help(snap_compare: SnapCompare, size: tuple[int, int], utc: None) -> No
 @SIZES
 def test_light_theme(snap_compare: SnapCompare, size: tuple[int, int], utc: None) -> None:
     """The failing run in the light theme: the status colours still differ, the words carry it anyway."""
-    assert snap_compare(make_app("textual-light"), terminal_size=size, run_before=prepare(DONE_FAILING))
+    assert snap_compare(make_app(theme="textual-light"), terminal_size=size, run_before=prepare(DONE_FAILING))
