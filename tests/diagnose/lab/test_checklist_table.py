@@ -29,7 +29,7 @@ from tests.diagnose.lab.checklist_rows import default_status
 TABLE: dict[str, str] = {
     "address-lookalike": "official-address=fail<url.typosquat secure-connection=pass(certificate) internet-connection=pass(connectivity)",
     "black-hole": "internet-connection=error",
-    "browser-cookies-blocked": "no-loop=fail<browser.site_cookies_blocked extensions=pass(browser)",
+    "browser-cookies-blocked": "no-loop=fail<browser.site_cookies_blocked extensions=fail<browser.site_cookies_blocked>no-loop",
     "browser-stored-cookies": "internet-connection=pass(connectivity) no-loop=pass(redirects)",
     "captive-portal": "internet-connection=fail<connectivity.http_captive_portal",
     "certificate-bad-signature": "secure-connection=fail<certificate.bad_signature internet-connection=pass(connectivity)",
