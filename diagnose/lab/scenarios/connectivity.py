@@ -111,7 +111,7 @@ async def with_probe(lab: Lab, names: Mapping[str, Answer], url: str, **run: Any
     """A run whose profile probes the lab's genuine portal-detection URL (no portal: the answer matches)."""
     probe, section = await portal_probe_server(lab)
     dns = await lab.dns({**zone(["127.0.0.1"]), **names})
-    result = lab.run(url, dns=dns, profile=lab.profile(connectivity=section), only=CONNECTIVITY, **run)
+    result = lab.run(url, dns=dns, profile=lab.profile_for(url, connectivity=section), only=CONNECTIVITY, **run)
     result.observed["probe_requests"] = probe.requests
     return result
 
@@ -224,14 +224,15 @@ async def dns_bogon(lab: Lab) -> AsyncIterator[LabRun]:
 
     server = await lab.enter(LabServer(raw=trap))
     public = "app.atera.com"
+    url = signin_url(server.port, public)
     profile = lab.profile(
         name="atera-bogon",
-        default_url=f"https://{public}{SIGNIN_PATH}",
+        default_url=url,
         official_domains=["atera.com"],
-        signin_urls=[f"https://{public}{SIGNIN_PATH}"],
+        signin_urls=[url, f"https://{public}{SIGNIN_PATH}"],
     )
     dns = await lab.dns({public: ["0.0.0.0", "127.0.0.1"]})
-    run = lab.run(signin_url(server.port, public), dns=dns, profile=profile, only=CONNECTIVITY)
+    run = lab.run(url, dns=dns, profile=profile, only=CONNECTIVITY)
     run.observed["trap_connections"] = connections
     yield run
 
@@ -447,7 +448,8 @@ async def captive_portal(lab: Lab) -> AsyncIterator[LabRun]:
     portal_http: LabServer = await lab.enter(LabServer(portal, host=portal_ip, port=probe.port))
     everything_to_portal = {name: [portal_ip] for name in (HOST, PROBE_HOST, *CONTROLS)}
     dns = await lab.dns(everything_to_portal)
-    run = lab.run(signin_url(site.port), dns=dns, profile=lab.profile(connectivity=section), only=CONNECTIVITY)
+    url = signin_url(site.port)
+    run = lab.run(url, dns=dns, profile=lab.profile_for(url, connectivity=section), only=CONNECTIVITY)
     run.observed.update(
         portal_requests=portal_http.requests,
         portal_https_requests=portal_https.requests,

@@ -45,8 +45,9 @@ async def secure_over_http(lab: Lab) -> AsyncIterator[LabRun]:
 
     plain = await lab.http(router({SIGNIN_PATH: login, "/sso": lambda r: redirect_to(SIGNIN_PATH)}))
     dns = await lab.dns({name: ["127.0.0.1"] for name in NAMES})
-    profile = lab.profile(redirects={"identity_providers": [IDP_DOMAIN]})
-    yield lab.run(plain.url(SIGNIN_PATH, host=APP), dns=dns, profile=profile, only=("redirects",))
+    url = plain.url(SIGNIN_PATH, host=APP)
+    profile = lab.profile_for(url, redirects={"identity_providers": [IDP_DOMAIN]})
+    yield lab.run(url, dns=dns, profile=profile, only=("redirects",))
 
 
 def _one_page(*cookies: str) -> Handler:
