@@ -597,8 +597,9 @@ def test_settings_carry_the_browser_profile_folders(tmp_path: Path) -> None:
 
 
 def test_the_checklist_names_browser_codes_that_exist() -> None:
-    """The checklist items the browser check will decide (phase 2) name only catalogued codes,
-    each on one item, and every code a finding about the person's browser can carry is placed."""
+    """The checklist items the browser check decides name only catalogued codes, each on one item
+    but the settings that block the site's cookies (the cookie item, and the extensions item, which
+    points to it), and every code a finding about the person's browser can carry is placed."""
     from diagnose.check import builtin_catalogue
     from diagnose.checklist import load_checklist, matches
 
@@ -606,5 +607,11 @@ def test_the_checklist_names_browser_codes_that_exist() -> None:
     catalogue = {c for c in builtin_catalogue() if c.startswith("browser.")}
     placed = {c: [item for item, p in patterns if matches(c, (p,))] for c in catalogue}
     assert all(any(matches(c, (p,)) for c in catalogue) for _item, p in patterns)  # every pattern names codes
-    assert all(len(items) <= 1 for items in placed.values()), placed  # each code on one item
+    blocking = {c for c in catalogue if c.endswith("cookies_blocked")}
+    assert blocking == {"browser.all_cookies_blocked", "browser.site_cookies_blocked",
+                        "browser.third_party_cookies_blocked"}
+    assert all(placed[c] == ["no-loop", "extensions"] for c in blocking), placed
+    extensions = next(item for item in load_checklist() if item.id == "extensions")
+    assert all(matches(c, tuple(extensions.see)) and "no-loop" in extensions.see.values() for c in blocking)
+    assert all(len(items) <= 1 for c, items in placed.items() if c not in blocking), placed  # one item each
     assert {c for c, items in placed.items() if not items} == {"browser.profile_locked", "browser.profile_unreadable"}
