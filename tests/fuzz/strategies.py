@@ -236,6 +236,25 @@ json_values = st.recursive(
 )
 
 
+def _mutated(draw: st.DrawFn, data: Any) -> Any:
+    """``data`` (a parsed report or recording) with one to three of its values replaced by hostile
+    ones, or (an object's member, one time in five) removed."""
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _json_paths(data)
+        if not paths:  # every member removed: nothing left to change
+            break
+        target = draw(st.sampled_from(paths))
+        parent: Any = data
+        for key in target[:-1]:
+            parent = parent[key]
+        value = draw(json_values)
+        if isinstance(parent, dict) and draw(st.integers(0, 4)) == 0:
+            parent.pop(target[-1], None)
+        else:
+            parent[target[-1]] = value
+    return data
+
+
 def _json_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     out = [prefix] if prefix else []
     if isinstance(data, dict):
@@ -259,19 +278,7 @@ def report_bytes(draw: st.DrawFn) -> bytes:
             st.sampled_from([b"NaN", b"[Infinity]", b'{"a": 1e999}', b"\xff\xfe{}", b"\xef\xbb\xbf{}", b'"\\ud800"', b""]),
             st.integers(1, 600_000).map(lambda n: b"[" + b"{}," * n + b"{}]"),
         ))
-    data = json.loads(draw(st.sampled_from(fixture_reports())))
-    for _ in range(draw(st.integers(1, 3))):
-        target = draw(st.sampled_from(_json_paths(data)))
-        parent: Any = data
-        for key in target[:-1]:
-            parent = parent[key]
-        value = draw(json_values)
-        if isinstance(parent, list):
-            parent[target[-1]] = value
-        elif draw(st.integers(0, 4)) == 0:
-            parent.pop(target[-1], None)
-        else:
-            parent[target[-1]] = value
+    data = _mutated(draw, json.loads(draw(st.sampled_from(fixture_reports()))))
     text = json.dumps(data, indent=draw(st.sampled_from([None, 2])), ensure_ascii=draw(st.booleans()))
     raw = text.encode("utf-8", "surrogatepass")
     if draw(st.integers(0, 9)) == 0:
@@ -372,17 +379,7 @@ def sample_hars() -> tuple[str, ...]:
 def har_bytes(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 7)) == 0:
         return draw(report_bytes())  # the same structural attacks as reports
-    data = json.loads(draw(st.sampled_from(sample_hars())))
-    for _ in range(draw(st.integers(1, 3))):
-        target = draw(st.sampled_from(_json_paths(data)))
-        parent: Any = data
-        for key in target[:-1]:
-            parent = parent[key]
-        value = draw(json_values)
-        if isinstance(parent, list):
-            parent[target[-1]] = value
-        else:
-            parent[target[-1]] = value
+    data = _mutated(draw, json.loads(draw(st.sampled_from(sample_hars()))))
     return json.dumps(data, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
 
 
